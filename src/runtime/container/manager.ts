@@ -1,0 +1,381 @@
+/**
+ * Container lifecycle: create, start, stop, kill, restart, pause, remove, wait, exec.
+ *
+ * The manager is stateless between calls: every decision reads the container's records
+ * (state-store.ts), so a CLI process and the extension host can drive the same container,
+ * and a restarted process finds running containers again. Mutations of one container are
+ * serialised by a per-container lock; creation takes the store lock to keep names unique.
+ */
+import { randomBytes } from 'node:crypto';
+import { watch, FSWatcher } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthError, conflict, invalidArgument } from '../errors';
+import { EventLog } from '../event-log';
+import { ContainerEventType } from '../events';
+import { StorePaths } from '../paths';
+import { writeJsonAtomic } from '../store/atomic';
+import { withLock } from '../store/lock';
+import { Container, ContainerConfig, CreateOptions, ExecOptions, RuntimeState } from './container';
+import { DEFAULT_STOP_TIMEOUT } from './defaults';
+import { generateName, VALID_NAME } from './names';
+import { IdMapping } from './oci-spec';
+import { AttachStreams, HelperPort, ImagePort, RootfsPort } from './ports';
+import { signalNumber } from './signals';
+import { buildSpec, effectiveProcess, mergeEnv } from './spec-builder';
+import { ContainerStateStore, currentBootId, processStartTime } from './state-store';
+import { resolveUser } from './user';
+
+export interface ManagerDeps {
+  paths: StorePaths;
+  helper: () => Promise<HelperPort>;
+  images: ImagePort;
+  rootfs: RootfsPort;
+  idMappings: { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
+  events: EventLog;
+  /** Whether the helper can put limits on a cgroup at all (decides cgroupsPath). */
+  cgroupsPath?: (id: string) => string | undefined;
+}
+
+export class ContainerManager {
+  readonly states: ContainerStateStore;
+
+  constructor(private readonly deps: ManagerDeps) {
+    this.states = new ContainerStateStore(deps.paths.containers);
+  }
+
+  private emit(type: ContainerEventType, c: ContainerConfig, extra: { exitCode?: number; signal?: string } = {}) {
+    return this.deps.events.append({ type, id: c.id, name: c.name, ...extra });
+  }
+
+  private lockOf(id: string): string {
+    return path.join(this.deps.paths.containers, id, '.lock');
+  }
+
+  async create(options: CreateOptions): Promise<Container> {
+    const image = await this.deps.images.resolveForRun(options.image);
+    if (options.name !== undefined && !VALID_NAME.test(options.name)) {
+      throw invalidArgument(`Invalid container name "${options.name}": use letters, digits, "_", "." and "-", starting with a letter or digit.`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const proc = effectiveProcess(options, image.config);
+    const config: ContainerConfig = {
+      id,
+      name: '',
+      image: options.image,
+      imageId: image.id,
+      created: new Date().toISOString(),
+      hostname: options.hostname ?? id.slice(0, 12),
+      ...proc,
+      tty: options.tty ?? false,
+      openStdin: options.openStdin ?? false,
+      labels: { ...(image.config.Labels ?? {}), ...(options.labels ?? {}) },
+      mounts: options.mounts ?? [],
+      resources: options.resources ?? {},
+      capAdd: options.capAdd ?? [],
+      capDrop: options.capDrop ?? [],
+      privileged: options.privileged ?? false,
+      readOnly: options.readOnly ?? false,
+      network: options.network ?? 'none',
+      init: options.init ?? false,
+      noNewPrivileges: options.noNewPrivileges ?? false,
+      ulimits: options.ulimits ?? [],
+      autoRemove: options.autoRemove ?? false,
+      stopSignal: options.stopSignal ?? image.config.StopSignal ?? 'SIGTERM',
+      stopTimeout: options.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+      snapshotter: '',
+    };
+    signalNumber(config.stopSignal); // validates early: a bad --stop-signal fails at create
+    for (const m of config.mounts) {
+      if (m.type === 'bind' && !(await fs.stat(m.source ?? '').catch(() => undefined))) {
+        throw invalidArgument(`Bind mount source "${m.source}" does not exist on the host. Create it first, or fix the path in -v/--mount.`);
+      }
+    }
+    const dir = this.states.dirOf(id);
+    await fs.mkdir(this.deps.paths.containers, { recursive: true });
+    // Reserve the name and create the record under the store lock: two concurrent
+    // `run --name web` must not both succeed.
+    await withLock(path.join(this.deps.paths.root, 'containers.lock'), async () => {
+      const taken = new Set((await this.states.loadAll()).map((c) => c.config.name));
+      if (options.name !== undefined && taken.has(options.name)) {
+        throw conflict(`The container name "${options.name}" is already in use. Remove that container (\`berth rm ${options.name}\`) or choose another name.`);
+      }
+      config.name = options.name ?? generateName(taken);
+      await fs.mkdir(dir.dir, { recursive: false });
+      await this.states.writeConfig(config);
+    });
+    try {
+      const rootfs = await this.deps.rootfs.prepare(id, image.chainIds);
+      config.snapshotter = rootfs.snapshotter;
+      await this.states.writeConfig(config);
+      await this.states.writeState(id, { status: 'created', restartCount: 0 });
+    } catch (err) {
+      await this.removeFiles(id).catch(() => undefined);
+      throw err;
+    }
+    await this.emit('container.create', config);
+    return { config, state: { status: 'created', restartCount: 0 } };
+  }
+
+  /** Writes the bundle (config.json + /etc files) for a start. */
+  private async writeBundle(container: Container, terminalSize?: { rows: number; cols: number }): Promise<void> {
+    const { config } = container;
+    const dir = this.states.dirOf(config.id);
+    const image = await this.deps.images.resolveForRun(config.imageId);
+    const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds);
+    const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
+    const user = resolveUser(config.user, await readFile('/etc/passwd'), await readFile('/etc/group'));
+    await fs.mkdir(dir.etc, { recursive: true });
+    await fs.mkdir(dir.bundle, { recursive: true });
+    const etcFiles = {
+      hostname: path.join(dir.etc, 'hostname'),
+      hosts: path.join(dir.etc, 'hosts'),
+      resolvConf: path.join(dir.etc, 'resolv.conf'),
+    };
+    const hostname = config.network === 'host' ? os.hostname() : config.hostname;
+    await fs.writeFile(etcFiles.hostname, hostname + '\n');
+    await fs.writeFile(
+      etcFiles.hosts,
+      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${config.network === 'host' ? '' : `127.0.1.1\t${hostname}\n`}`,
+    );
+    const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    await fs.writeFile(etcFiles.resolvConf, config.network === 'host' ? hostResolv : hostResolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+    const spec = buildSpec({
+      config,
+      user,
+      ...this.deps.idMappings,
+      rootfsPath: rootfs.rootfsPath,
+      rootfsMount: rootfs.mount,
+      etcFiles,
+      cgroupsPath: this.deps.cgroupsPath?.(config.id),
+      terminalSize,
+    });
+    await writeJsonAtomic(path.join(dir.bundle, 'config.json'), spec);
+  }
+
+  /**
+   * Starts a created or exited container. With `attach`, the process does not begin
+   * until the streams are connected, so no early output is lost; the returned promise
+   * then resolves with the exit code. Without, it resolves once the process runs.
+   */
+  async start(ref: string, attach?: AttachStreams): Promise<number | undefined> {
+    const container = await this.states.resolve(ref);
+    const { config } = container;
+    const dir = this.states.dirOf(config.id);
+    const attachPromise = await withLock(this.lockOf(config.id), async () => {
+      const current = (await this.states.load(config.id))!;
+      if (current.state.status === 'running' || current.state.status === 'paused') {
+        if (!attach) return undefined;
+        return 'already-running' as const;
+      }
+      await this.writeBundle(current, attach?.tty);
+      await fs.rm(dir.exitFile, { force: true });
+      await fs.rm(dir.attachSocket, { force: true });
+      const helper = await this.deps.helper();
+      const started = await helper.run({
+        id: config.id,
+        bundle: dir.bundle,
+        state: dir.dir,
+        tty: config.tty,
+        stdin: config.openStdin,
+        waitAttach: attach !== undefined,
+        events: this.deps.events.file,
+      });
+      const state: RuntimeState = {
+        status: 'running',
+        pid: started.pid,
+        monitorPid: started.monitorPid,
+        monitorStart: processStartTime(started.monitorPid),
+        bootId: currentBootId(),
+        startedAt: new Date().toISOString(),
+        restartCount: current.state.startedAt ? current.state.restartCount + 1 : 0,
+        warnings: started.warnings?.length ? started.warnings : undefined,
+      };
+      await this.states.writeState(config.id, state);
+      await this.emit('container.start', config);
+      return attach ? helper.attach(dir.attachSocket, attach) : undefined;
+    });
+    if (attachPromise === undefined) return undefined;
+    if (attachPromise === 'already-running') return this.attach(config.id, attach!);
+    const attachment = await attachPromise;
+    return attachment.exited;
+  }
+
+  async attach(ref: string, streams: AttachStreams): Promise<number> {
+    const container = await this.states.resolve(ref);
+    if (container.state.status !== 'running' && container.state.status !== 'paused') {
+      throw new BerthError('failed-precondition', `Container ${container.config.name} is not running (${container.state.status}). Start it with \`berth start -a ${container.config.name}\`.`);
+    }
+    const helper = await this.deps.helper();
+    const attachment = await helper.attach(this.states.dirOf(container.config.id).attachSocket, streams);
+    return attachment.exited;
+  }
+
+  /** Sends a signal to the container's init, through its monitor (no pid-reuse races). */
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const container = await this.states.resolve(ref);
+    if (container.state.status !== 'running' && container.state.status !== 'paused') {
+      throw new BerthError('failed-precondition', `Container ${container.config.name} is not running, so it cannot be sent ${signal}.`);
+    }
+    const helper = await this.deps.helper();
+    await helper.signal(this.states.dirOf(container.config.id).attachSocket, signalNumber(signal));
+    // A frozen process only acts on a signal once thawed (cgroup v1 freezer, SIGSTOP).
+    if (container.state.status === 'paused' && signalNumber(signal) === 9) await this.unpause(ref).catch(() => undefined);
+    await this.emit('container.kill', container.config, { signal });
+  }
+
+  /** Resolves with the exit code once the container is no longer running. */
+  async wait(ref: string, signal?: AbortSignal): Promise<number> {
+    const { config } = await this.states.resolve(ref);
+    const dir = this.states.dirOf(config.id);
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = await this.states.load(config.id);
+      if (!now) throw new BerthError('not-found', `Container ${config.name} was removed while waiting for it.`);
+      if (now.state.status !== 'running' && now.state.status !== 'paused') return now.state.exitCode ?? 0;
+      // exit.json appears in the container dir; the timeout re-checks the monitor's
+      // liveness in case it died without writing one.
+      await waitForChange(dir.dir, 1000, signal);
+    }
+  }
+
+  async stop(ref: string, timeout?: number): Promise<void> {
+    const container = await this.states.resolve(ref);
+    const { config, state } = container;
+    if (state.status !== 'running' && state.status !== 'paused') return;
+    const helper = await this.deps.helper();
+    const socket = this.states.dirOf(config.id).attachSocket;
+    const grace = (timeout ?? config.stopTimeout) * 1000;
+    if (state.status === 'paused') await this.unpause(ref);
+    await helper.signal(socket, signalNumber(config.stopSignal)).catch(() => undefined);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), grace);
+    try {
+      await this.wait(config.id, abort.signal);
+    } catch {
+      await helper.signal(socket, 9).catch(() => undefined);
+      await this.wait(config.id);
+    } finally {
+      clearTimeout(timer);
+    }
+    await this.emit('container.stop', config);
+  }
+
+  async restart(ref: string, timeout?: number): Promise<void> {
+    await this.stop(ref, timeout);
+    await this.start(ref);
+  }
+
+  async pause(ref: string): Promise<void> {
+    await this.freeze(ref, true);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    await this.freeze(ref, false);
+  }
+
+  private async freeze(ref: string, frozen: boolean): Promise<void> {
+    const container = await this.states.resolve(ref);
+    const { config, state } = container;
+    const expected = frozen ? 'running' : 'paused';
+    if (state.status !== expected) {
+      throw new BerthError('failed-precondition', `Container ${config.name} is ${state.status}, not ${expected}.`);
+    }
+    const { setFrozen } = await import('./freezer');
+    await setFrozen(this.states.dirOf(config.id), state.pid!, frozen);
+    await this.states.writeState(config.id, { ...state, status: frozen ? 'paused' : 'running' });
+    await this.emit(frozen ? 'container.pause' : 'container.unpause', config);
+  }
+
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<ContainerConfig> {
+    const container = await this.states.resolve(ref);
+    const { config, state } = container;
+    if (state.status === 'running' || state.status === 'paused') {
+      if (!options.force) {
+        throw conflict(`Container ${config.name} is running. Stop it first (\`berth stop ${config.name}\`) or remove it with -f.`);
+      }
+      const helper = await this.deps.helper();
+      await helper.signal(this.states.dirOf(config.id).attachSocket, 9).catch(() => undefined);
+      if (state.status === 'paused') await this.unpause(config.id).catch(() => undefined);
+      await this.wait(config.id);
+    }
+    await this.removeFiles(config.id);
+    await this.emit('container.destroy', config);
+    return config;
+  }
+
+  private async removeFiles(id: string): Promise<void> {
+    const dir = this.states.dirOf(id).dir;
+    // Mark first so that listings skip a half-removed container.
+    await fs.rm(path.join(dir, 'container.json'), { force: true });
+    try {
+      await fs.rm(dir, { recursive: true, force: true });
+    } catch {
+      // Files owned by subordinate ids (written inside a rootless container) need the
+      // helper, which removes them from inside the container's user namespace.
+      const helper = await this.deps.helper();
+      await helper.rmtree({ path: dir, ...this.deps.idMappings });
+    }
+  }
+
+  /** Removes exited containers that were started with --rm and whose starter is gone. */
+  async collectAutoRemoved(): Promise<void> {
+    for (const c of await this.states.loadAll()) {
+      if (c.config.autoRemove && c.state.status === 'exited' && c.state.startedAt) {
+        await this.remove(c.config.id).catch(() => undefined);
+      }
+    }
+  }
+
+  async exec(ref: string, options: ExecOptions, streams: AttachStreams): Promise<number> {
+    const container = await this.states.resolve(ref);
+    const { config, state } = container;
+    if (state.status !== 'running') {
+      throw new BerthError('failed-precondition', `Container ${config.name} is ${state.status}; exec needs a running container. Start it with \`berth start ${config.name}\`.`);
+    }
+    const image = await this.deps.images.resolveForRun(config.imageId);
+    const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
+    const user = resolveUser(options.user ?? config.user, await readFile('/etc/passwd'), await readFile('/etc/group'));
+    const spec = buildSpec({
+      config: { ...config, cmd: options.cmd, entrypoint: [], env: mergeEnv(config.env, options.env), workingDir: options.workingDir || config.workingDir, tty: options.tty ?? false, privileged: options.privileged || config.privileged },
+      user,
+      ...this.deps.idMappings,
+      rootfsPath: '/',
+      etcFiles: { hostname: '', hosts: '', resolvConf: '' },
+      terminalSize: streams.tty,
+    });
+    const execId = randomBytes(16).toString('hex');
+    const execDir = path.join(this.states.dirOf(config.id).dir, 'exec', execId);
+    await fs.mkdir(execDir, { recursive: true });
+    const helper = await this.deps.helper();
+    await helper.exec({ id: config.id, state: this.states.dirOf(config.id).dir, execId, pid: state.pid!, process: spec.process, tty: options.tty ?? false, stdin: options.openStdin ?? false, waitAttach: true });
+    await this.emit('container.exec', config);
+    try {
+      const attachment = await helper.attach(path.join(execDir, 'attach.sock'), streams);
+      return await attachment.exited;
+    } finally {
+      await fs.rm(execDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+}
+
+/** Resolves on the next change in `dir`, after `timeout` ms, or on abort. */
+export function waitForChange(dir: string, timeout: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: FSWatcher | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeout);
+    try {
+      watcher = watch(dir, { persistent: false }, done);
+    } catch {
+      // The dir vanished: the caller re-reads and finds out why.
+    }
+    signal?.addEventListener('abort', done);
+  });
+}

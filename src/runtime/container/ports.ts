@@ -1,0 +1,65 @@
+/**
+ * The narrow roles the container manager needs from the rest of the runtime. The engine
+ * wires the real parts in (the helper client, the image store, the snapshotter); unit
+ * tests can stand in their own.
+ */
+import { Readable, Writable } from 'node:stream';
+import { IdMapping, OciMount, OciProcess } from './oci-spec';
+import { ImageProcessConfig } from './spec-builder';
+
+export interface AttachStreams {
+  stdin?: Readable | NodeJS.ReadableStream | null;
+  stdout: Writable | NodeJS.WritableStream;
+  stderr: Writable | NodeJS.WritableStream;
+  /** Initial terminal size for -t. */
+  tty?: { rows: number; cols: number };
+  /** Registers a callback the caller invokes when its terminal is resized. */
+  onResize?: (resize: (rows: number, cols: number) => void) => void;
+  signal?: AbortSignal;
+}
+
+/** A live connection to a container's (or exec session's) monitor. */
+export interface Attachment {
+  resize(rows: number, cols: number): void;
+  signal(signo: number): void;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number>;
+  close(): void;
+}
+
+export interface HelperPort {
+  run(req: { id: string; bundle: string; state: string; tty: boolean; stdin: boolean; waitAttach: boolean; events?: string }): Promise<{ pid: number; monitorPid: number; warnings?: string[] }>;
+  exec(req: { id: string; state: string; execId: string; pid: number; process: OciProcess; tty: boolean; stdin: boolean; waitAttach: boolean }): Promise<{ pid: number; monitorPid: number }>;
+  attach(socketPath: string, streams: AttachStreams): Promise<Attachment>;
+  signal(socketPath: string, signo: number): Promise<void>;
+  rmtree(req: { path: string; uidMappings?: IdMapping[]; gidMappings?: IdMapping[] }): Promise<void>;
+}
+
+export interface RunnableImage {
+  /** Config digest, sha256:… */
+  id: string;
+  /** The normalized reference it was found by (or the id). */
+  reference: string;
+  config: ImageProcessConfig & { Labels?: Record<string, string>; Volumes?: Record<string, unknown>; ExposedPorts?: Record<string, unknown> };
+  /** Layer chain ids, bottom first. */
+  chainIds: string[];
+}
+
+export interface ImagePort {
+  resolveForRun(ref: string): Promise<RunnableImage>;
+}
+
+export interface PreparedRootfs {
+  snapshotter: string;
+  /** The directory the container's / is (or is mounted on). */
+  rootfsPath: string;
+  /** The overlay mount that fills rootfsPath; absent when rootfsPath is a real tree. */
+  mount?: OciMount;
+}
+
+export interface RootfsPort {
+  /** Makes the writable layer for a container on top of the image's layers. Idempotent. */
+  prepare(containerId: string, chainIds: string[]): Promise<PreparedRootfs>;
+  /** Reads a small file from the container's filesystem as it is now (running or not). */
+  readFile(containerId: string, chainIds: string[], filePath: string): Promise<string | undefined>;
+}

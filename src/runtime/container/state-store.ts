@@ -1,0 +1,136 @@
+/**
+ * Container records on disk (`<root>/containers/<id>/`) and the derivation of a
+ * container's true status from them. See container.ts for the files.
+ *
+ * Status is never taken from state.json alone: a "running" record is running only while
+ * its monitor lives (same boot, same pid, same /proc start time). Otherwise the monitor's
+ * exit.json tells how it ended; with no exit.json (host restart, monitor killed) the
+ * container reads as exited with code 255 and an error saying why — shown, never lost.
+ */
+import * as fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BerthError, errnoCode } from '../errors';
+import { readJsonOr, writeJsonAtomic } from '../store/atomic';
+import { Container, ContainerConfig, RuntimeState } from './container';
+
+export interface ExitRecord {
+  exitCode: number;
+  signal?: string | null;
+  finishedAt: string;
+  oomKilled?: boolean;
+}
+
+export function currentBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export class ContainerDir {
+  constructor(readonly dir: string) {}
+  get configFile() { return path.join(this.dir, 'container.json'); }
+  get stateFile() { return path.join(this.dir, 'state.json'); }
+  get exitFile() { return path.join(this.dir, 'exit.json'); }
+  get bundle() { return path.join(this.dir, 'bundle'); }
+  get log() { return path.join(this.dir, 'ctr.log'); }
+  get attachSocket() { return path.join(this.dir, 'attach.sock'); }
+  get cgroupFile() { return path.join(this.dir, 'cgroup.json'); }
+  get etc() { return path.join(this.dir, 'etc'); }
+}
+
+export class ContainerStateStore {
+  private readonly bootId = currentBootId();
+
+  constructor(readonly containersDir: string) {}
+
+  dirOf(id: string): ContainerDir {
+    return new ContainerDir(path.join(this.containersDir, id));
+  }
+
+  async ids(): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.containersDir)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async writeConfig(config: ContainerConfig): Promise<void> {
+    await writeJsonAtomic(this.dirOf(config.id).configFile, config);
+  }
+
+  async writeState(id: string, state: RuntimeState): Promise<void> {
+    await writeJsonAtomic(this.dirOf(id).stateFile, state);
+  }
+
+  /** Loads one container; undefined if it vanished (removed by another process). */
+  async load(id: string): Promise<Container | undefined> {
+    const dir = this.dirOf(id);
+    const config = await readJsonOr<ContainerConfig | undefined>(dir.configFile, undefined).catch(() => undefined);
+    if (!config) return undefined;
+    const recorded = await readJsonOr<RuntimeState>(dir.stateFile, { status: 'created', restartCount: 0 }).catch(
+      (): RuntimeState => ({ status: 'dead', restartCount: 0, error: 'state.json is unreadable' }),
+    );
+    return { config, state: await this.derive(dir, recorded) };
+  }
+
+  async loadAll(): Promise<Container[]> {
+    const all = await Promise.all((await this.ids()).map((id) => this.load(id)));
+    return all.filter((c): c is Container => c !== undefined);
+  }
+
+  monitorAlive(state: RuntimeState): boolean {
+    if (!state.monitorPid || state.bootId !== this.bootId) return false;
+    return processStartTime(state.monitorPid) === state.monitorStart;
+  }
+
+  private async derive(dir: ContainerDir, recorded: RuntimeState): Promise<RuntimeState> {
+    if (recorded.status !== 'running' && recorded.status !== 'paused') return recorded;
+    const exit = await readJsonOr<ExitRecord | undefined>(dir.exitFile, undefined).catch(() => undefined);
+    if (exit) {
+      return { ...recorded, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt, oomKilled: exit.oomKilled ?? false, pid: undefined };
+    }
+    if (this.monitorAlive(recorded)) return recorded;
+    // The monitor writes exit.json before it exits; re-read once in case it just did.
+    const late = await readJsonOr<ExitRecord | undefined>(dir.exitFile, undefined).catch(() => undefined);
+    if (late) return { ...recorded, status: 'exited', exitCode: late.exitCode, finishedAt: late.finishedAt, pid: undefined };
+    return {
+      ...recorded,
+      status: 'exited',
+      exitCode: 255,
+      pid: undefined,
+      finishedAt: recorded.finishedAt ?? recorded.startedAt,
+      error: recorded.bootId !== this.bootId ? 'the host restarted while the container was running' : 'the container monitor exited without recording an exit status',
+    };
+  }
+
+  /**
+   * Finds a container by full id, unique id prefix, or name (with or without a leading
+   * slash, as Docker prints them). Names win over prefixes, as in Docker.
+   */
+  async resolve(ref: string): Promise<Container> {
+    const wanted = ref.replace(/^\//, '');
+    const all = await this.loadAll();
+    const byName = all.find((c) => c.config.name === wanted);
+    if (byName) return byName;
+    const byId = all.filter((c) => c.config.id.startsWith(wanted));
+    if (byId.length === 1 && wanted.length > 0) return byId[0];
+    if (byId.length > 1) {
+      throw new BerthError('invalid-argument', `"${ref}" matches ${byId.length} containers. Give more characters of the id, or the name.`);
+    }
+    throw new BerthError('not-found', `No such container: ${ref}. List containers with \`berth ps -a\`.`);
+  }
+}
