@@ -1,0 +1,96 @@
+/**
+ * Decompression chosen by magic bytes, never by media type alone: archives in the wild
+ * label gzip layers as plain tar and the reverse (podman's docker-archive writes plain
+ * tars named `.tar`, some tools gzip them anyway).
+ */
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { invalidArgument } from '../errors';
+
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+export function sniffCompression(head: Uint8Array): Compression | 'xz' | 'bzip2' {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
+  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
+  return 'none';
+}
+
+/** Collects at least `n` bytes (or all there is) from the front of a source. */
+async function peek(iterator: AsyncIterator<Uint8Array>, n: number): Promise<{ head: Buffer; done: boolean }> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  while (have < n) {
+    const next = await iterator.next();
+    if (next.done) return { head: Buffer.concat(parts), done: true };
+    parts.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+    have += next.value.byteLength;
+  }
+  return { head: Buffer.concat(parts), done: false };
+}
+
+async function* rest(head: Buffer, iterator: AsyncIterator<Uint8Array>, done: boolean): AsyncGenerator<Uint8Array> {
+  if (head.length > 0) yield head;
+  if (done) return;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+async function* gunzip(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer> {
+  const inflater = createGunzip({ chunkSize: 256 * 1024 });
+  const failure = new Promise<never>((_, reject) => {
+    pipeline(Readable.from(source, { objectMode: false }), inflater, (err) => err && reject(invalidArgument(`${what}: gzip data is corrupt (${err.message}).`, err)));
+  });
+  failure.catch(() => undefined);
+  try {
+    for await (const chunk of inflater) yield chunk as Buffer;
+  } catch (err) {
+    await failure;
+    throw err;
+  }
+}
+
+async function* unzstd(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer> {
+  let out: Buffer[] = [];
+  const decoder = new ZstdDecompress((chunk) => {
+    out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  });
+  const push = (chunk: Uint8Array, final: boolean) => {
+    try {
+      decoder.push(chunk, final);
+    } catch (err) {
+      throw invalidArgument(`${what}: zstd data is corrupt (${(err as Error).message}).`, err);
+    }
+  };
+  for await (const chunk of source) {
+    push(chunk, false);
+    if (out.length) {
+      const ready = out;
+      out = [];
+      yield* ready;
+    }
+  }
+  push(new Uint8Array(0), true);
+  yield* out;
+}
+
+/**
+ * The uncompressed bytes of a possibly compressed stream; `what` names the source in
+ * errors. `onDetect` reports what was found.
+ */
+export async function* decompress(source: AsyncIterable<Uint8Array>, what: string, onDetect?: (c: Compression) => void): AsyncGenerator<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  const { head, done } = await peek(iterator, 6);
+  const kind = sniffCompression(head);
+  if (kind === 'xz' || kind === 'bzip2') throw invalidArgument(`${what} is ${kind}-compressed; Berth reads plain, gzip and zstd tars only. Recompress it with gzip or zstd.`);
+  onDetect?.(kind);
+  const raw = rest(head, iterator, done);
+  if (kind === 'gzip') yield* gunzip(raw, what);
+  else if (kind === 'zstd') yield* unzstd(raw, what);
+  else yield* raw;
+}
