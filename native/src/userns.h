@@ -1,0 +1,22 @@
+/* User namespace id maps: written directly when the kernel lets us (root, or one
+ * mapping of our own id), else through the setuid newuidmap/newgidmap helpers that
+ * check /etc/subuid and /etc/subgid. */
+#ifndef BERTH_USERNS_H
+#define BERTH_USERNS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+/* Called in the parent once `pid` sits in its new user namespace. Empty maps mean
+ * "map container root to me", the minimal rootless mapping. */
+int userns_write_maps(pid_t pid, const struct idmaps *uids, const struct idmaps *gids, struct berr *e);
+/* Container id -> host id, or -1 when the id is not mapped. */
+long idmap_to_host(const struct idmaps *m, uint32_t id);
+/* True when /proc/self/setgroups says "deny" (a rootless single-id user namespace). */
+bool userns_setgroups_denied(void);
+/* Becomes root of the user namespace we were just placed in. */
+int userns_become_root(struct berr *e);
+
+#endif
