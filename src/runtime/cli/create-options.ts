@@ -53,7 +53,7 @@ export function createOptionsFrom(args: ParsedArgs, env: NodeJS.ProcessEnv = pro
   const hostname = str(args, 'hostname');
   if (hostname !== undefined) options.hostname = hostname;
 
-  const envList = [...list(args, 'env-file').flatMap((file) => readEnvFile(file, env)), ...list(args, 'env').flatMap((e) => envEntry(e, env))];
+  const envList = envFlags(args, env);
   if (envList.length > 0) options.env = envList;
   const workdir = str(args, 'workdir');
   if (workdir !== undefined) {
@@ -137,6 +137,11 @@ export function parseEnvFile(text: string, env: NodeJS.ProcessEnv, where = 'env 
     out.push(...envEntry(line, env));
   });
   return out;
+}
+
+/** `--env-file` entries, then `-e` ones (later wins), as run, create and exec read them. */
+export function envFlags(args: ParsedArgs, env: NodeJS.ProcessEnv): string[] {
+  return [...list(args, 'env-file').flatMap((file) => readEnvFile(file, env)), ...list(args, 'env').flatMap((e) => envEntry(e, env))];
 }
 
 function readEnvFile(file: string, env: NodeJS.ProcessEnv): string[] {
