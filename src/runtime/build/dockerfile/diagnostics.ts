@@ -60,6 +60,11 @@ export const diagnosticCodes = {
   'empty-volume': { severity: 'error', description: 'VOLUME has an empty path.' },
   'heredoc-as-destination': { severity: 'error', description: 'COPY and ADD cannot take a heredoc as the destination.' },
   'blank-name': { severity: 'error', description: 'An ENV, LABEL or ARG name is blank.' },
+  // Stage model (variables and stages).
+  'variable-expansion': {
+    severity: 'error',
+    description: 'A variable reference cannot be expanded: bad ${…} syntax, ${VAR:?} on an unset variable, or a variable where none is allowed.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -1,0 +1,72 @@
+/**
+ * Instruction flags with BuildKit's BFlags rules: each instruction declares the flags it
+ * takes and their kind; a bool flag is `--link`, `--link=true` or `--link=false` (any
+ * case), a string flag needs `=value` and may appear once, a list flag needs `=value` and
+ * may repeat. Every offending flag is reported at its own range (BuildKit stops at the
+ * first).
+ */
+
+import type { Flag, Node } from './ast';
+import { diagnostic, type Diagnostic, type Severity } from './diagnostics';
+
+export type FlagKind = 'bool' | 'string' | 'list';
+export type FlagSpec = Readonly<Record<string, FlagKind>>;
+
+export class FlagSet {
+  private readonly bools = new Map<string, boolean>();
+  private readonly strings = new Map<string, Flag>();
+  private readonly lists = new Map<string, Flag[]>();
+  /** False when a flag was reported. */
+  ok = true;
+
+  /** undefined when the flag was not given. */
+  bool(name: string): boolean | undefined {
+    return this.bools.get(name);
+  }
+
+  string(name: string): Flag | undefined {
+    return this.strings.get(name);
+  }
+
+  list(name: string): readonly Flag[] {
+    return this.lists.get(name) ?? [];
+  }
+
+  /** Reads the node's flags against `spec`; `severity` lowers reports for flags BuildKit ignores. */
+  static read(node: Node, spec: FlagSpec, diagnostics: Diagnostic[], severity?: Severity): FlagSet {
+    const set = new FlagSet();
+    const report = (code: 'unknown-flag' | 'duplicate-flag' | 'flag-syntax', message: string, flag: Flag) => {
+      diagnostics.push(diagnostic(code, message, flag.range, severity));
+      if (severity === undefined || severity === 'error') set.ok = false;
+    };
+    for (const flag of node.flags) {
+      const display = `--${flag.name}`;
+      const kind = Object.prototype.hasOwnProperty.call(spec, flag.name) ? spec[flag.name] : undefined;
+      if (kind === undefined) {
+        const known = Object.keys(spec);
+        const hint = known.length > 0 ? ` (${node.keyword.toUpperCase()} takes ${known.map((k) => `--${k}`).join(', ')})` : '';
+        report('unknown-flag', `unknown flag: ${display}${hint}`, flag);
+        continue;
+      }
+      if (kind !== 'list' && (set.bools.has(flag.name) || set.strings.has(flag.name))) {
+        report('duplicate-flag', `duplicate flag specified: ${display}`, flag);
+        continue;
+      }
+      if (kind === 'bool') {
+        const v = flag.value?.toLowerCase();
+        if (v === '') report('flag-syntax', `missing a value on flag: ${display}`, flag);
+        else if (v === undefined || v === 'true') set.bools.set(flag.name, true);
+        else if (v === 'false') set.bools.set(flag.name, false);
+        else report('flag-syntax', `expecting boolean value for flag ${display}, not: ${flag.value}`, flag);
+        continue;
+      }
+      if (flag.value === undefined) {
+        report('flag-syntax', `missing a value on flag: ${display}`, flag);
+        continue;
+      }
+      if (kind === 'string') set.strings.set(flag.name, flag);
+      else set.lists.set(flag.name, [...set.list(flag.name), flag]);
+    }
+    return set;
+  }
+}
