@@ -32,6 +32,8 @@ export const defaultSettings: Readonly<Record<string, unknown>> = {
   'update.mode': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
+  // The DOM renderer keeps the terminal's text in the page, where tests can read it.
+  'terminal.integrated.gpuAcceleration': 'off',
 };
 
 export interface ServerOptions {
@@ -63,6 +65,14 @@ export class VsCodeServer {
     private readonly keep: boolean,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  /**
+   * The Berth store (BERTH_ROOT) of everything this server runs: the extension host and
+   * its terminals see it, and a test's own `berth` commands should use it too.
+   */
+  get berthRoot(): string {
+    return berthEnv(this.runDir).BERTH_ROOT;
   }
 
   get origin(): string {
@@ -111,7 +121,7 @@ export class VsCodeServer {
           // detached = setsid(): the server leads a new process group that stop() kills whole.
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
-          env: serverEnv(path.join(runDir, dirs.tmp)),
+          env: { ...serverEnv(path.join(runDir, dirs.tmp)), ...berthEnv(runDir) },
         },
       );
       child.stdout?.pipe(log);
@@ -219,6 +229,11 @@ function serverEnv(tmpdir: string): NodeJS.ProcessEnv {
   }
   env.TMPDIR = tmpdir;
   return env;
+}
+
+// Never the machine's own store (/var/lib/berth as root) or helper socket.
+function berthEnv(runDir: string): { BERTH_ROOT: string; BERTH_RUNTIME_DIR: string } {
+  return { BERTH_ROOT: path.join(runDir, 'berth', 'root'), BERTH_RUNTIME_DIR: path.join(runDir, 'berth', 'run') };
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
