@@ -67,12 +67,6 @@ static bool cg_file_exists(const char *dir, const char *file) {
   return access(path, F_OK) == 0;
 }
 
-static char *relative_path(const char *id, const struct spec *s) {
-  if (s->cgroups_path && *s->cgroups_path)
-    return xstrdup(s->cgroups_path);
-  return xasprintf("berth/%s", id);
-}
-
 static const char *const v1_controllers[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
 
 static void add_path(struct cgroup *cg, const char *name, char *path) {
@@ -128,10 +122,10 @@ static void limits_not_applied(const struct resources_spec *r, struct warnings *
     warn_add(w, "cpu limit not applied: %s", why);
 }
 
-static void create_v1(const char *id, const struct spec *s, struct cgroup *cg, struct warnings *w) {
+static void create_v1(const struct spec *s, struct cgroup *cg, struct warnings *w) {
   static const char *why = "cgroup v1 needs root; run as root or use a cgroup v2 system with delegation";
   cg->version = 1;
-  _cleanup_free_ char *rel = relative_path(id, s);
+  const char *rel = s->cgroups_path;
   for (size_t i = 0; i < sizeof v1_controllers / sizeof v1_controllers[0]; i++) {
     const char *name = v1_controllers[i];
     _cleanup_free_ char *mount = xasprintf(CG_ROOT "/%s", name);
@@ -218,9 +212,9 @@ static int v2_mkdir(const char *top, const char *dir, struct warnings *w, struct
   return 0;
 }
 
-static void create_v2(const char *id, const struct spec *s, struct cgroup *cg, struct warnings *w) {
+static void create_v2(const struct spec *s, struct cgroup *cg, struct warnings *w) {
   _cleanup_free_ char *own = own_cgroup("");
-  _cleanup_free_ char *rel = relative_path(id, s);
+  const char *rel = s->cgroups_path;
   _cleanup_free_ char *top = NULL;
   if (geteuid() == 0) {
     top = xstrdup(CG_ROOT);
@@ -275,12 +269,12 @@ static void create_v2(const char *id, const struct spec *s, struct cgroup *cg, s
   }
 }
 
-void cgroup_create(const char *id, const struct spec *s, struct cgroup *cg, struct warnings *w) {
+void cgroup_create(const struct spec *s, struct cgroup *cg, struct warnings *w) {
   memset(cg, 0, sizeof *cg);
   if (cgroup_fs_version() == 2)
-    create_v2(id, s, cg, w);
+    create_v2(s, cg, w);
   else
-    create_v1(id, s, cg, w);
+    create_v1(s, cg, w);
 }
 
 int cgroup_add_pid(const struct cgroup *cg, pid_t pid, struct berr *e) {

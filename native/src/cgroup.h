@@ -24,8 +24,8 @@ struct warnings {
 };
 void warn_add(struct warnings *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Creates the directories and writes the limits. */
-void cgroup_create(const char *id, const struct spec *s, struct cgroup *cg, struct warnings *w);
+/* Creates linux.cgroupsPath (relative: below our own cgroup) and writes the limits. */
+void cgroup_create(const struct spec *s, struct cgroup *cg, struct warnings *w);
 int cgroup_add_pid(const struct cgroup *cg, pid_t pid, struct berr *e);
 /* state/cgroup.json: {"version":N,"paths":{"memory":"/sys/fs/cgroup/memory/…",…}} */
 int cgroup_save(int statefd, const struct cgroup *cg, struct berr *e);

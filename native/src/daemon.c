@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "ops.h"
 #include "process.h"
 #include "proto.h"
 #include "util.h"
@@ -36,7 +37,7 @@ static const struct {
   const char *name;
   int (*fn)(json_t *req, json_t *reply, struct berr *e);
 } ops[] = {
-    {"ping", op_ping}, {"shutdown", op_shutdown},
+    {"ping", op_ping}, {"run", op_run}, {"exec", op_exec}, {"shutdown", op_shutdown},
 };
 
 static json_t *dispatch(const char *line) {
@@ -66,7 +67,7 @@ static json_t *dispatch(const char *line) {
     json_decref(reply);
     return proto_error(&e);
   }
-  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, shutdown)", op);
+  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, run, exec, shutdown)", op);
   return proto_error(&e);
 }
 

@@ -17,9 +17,10 @@
 #include "userns.h"
 #include "util.h"
 
-__attribute__((noreturn)) static void fail(const struct proc_ctx *c, struct berr *e, int status) {
+/* The status is the error's exit code (127, 126 for exec failures) or 1. */
+__attribute__((noreturn)) static void fail(const struct proc_ctx *c, struct berr *e) {
   sync_send_error(c->sync_fd, e);
-  _exit(status);
+  _exit(e->exit_code ? e->exit_code : 1);
 }
 
 void reset_signals(void) {
@@ -157,7 +158,8 @@ __attribute__((noreturn)) static void do_exec(const struct proc_ctx *c, const ch
   struct berr e;
   int err = errno;
   berr_sys(&e, err, "exec \"%s\"", path);
-  fail(c, &e, exit_status_for(err));
+  e.exit_code = exit_status_for(err);
+  fail(c, &e);
 }
 
 /* PID 1 for `--init`: forwards every signal to the child, reaps every zombie, and
@@ -170,7 +172,7 @@ __attribute__((noreturn)) static void run_init(const struct proc_ctx *c, const c
   if (child < 0) {
     struct berr e;
     berr_sys(&e, errno, "fork the init's child");
-    fail(c, &e, 1);
+    fail(c, &e);
   }
   if (child == 0) {
     setpgid(0, 0);
@@ -204,20 +206,22 @@ void process_exec(const struct proc_ctx *c) {
   const struct process_spec *p = c->p;
   umask(p->has_umask ? p->umask : 022);
   if (set_rlimits(c, &e) < 0 || setup_stdio(c, &e) < 0)
-    fail(c, &e, 1);
+    fail(c, &e);
   if (chdir(p->cwd) < 0) {
     berr_sys(&e, errno, "chdir to the working directory '%s'", p->cwd);
-    fail(c, &e, 1);
+    fail(c, &e);
   }
   if (caps_drop_bounding(&p->caps, &e) < 0 || set_user(p, &e) < 0 || caps_apply(&p->caps, &e) < 0)
-    fail(c, &e, 1);
+    fail(c, &e);
   if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     berr_sys(&e, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-    fail(c, &e, 1);
+    fail(c, &e);
   }
   _cleanup_free_ char *path = find_executable(p, &e);
-  if (path == NULL)
-    fail(c, &e, exit_status_for(e.errnum));
+  if (path == NULL) {
+    e.exit_code = exit_status_for(e.errnum);
+    fail(c, &e);
+  }
   if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, &e) < 0 || sync_expect(c->sync_fd, SYNC_START, &e) < 0)
     _exit(1);
   cloexec_from(3);

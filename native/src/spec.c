@@ -297,8 +297,10 @@ int spec_load(const char *bundle, struct spec *s, struct berr *e) {
     return berr_sys(e, errno, "root.path '%s'", joined);
   s->root_readonly = json_is_true(json_object_get(rootobj, "readonly"));
   s->hostname = opt_str(root, "hostname");
-  const char *init = json_string_value(json_object_get(json_object_get(root, "annotations"), "berth.init"));
-  s->init = init != NULL && strcmp(init, "true") == 0;
+  json_t *annotations = json_object_get(root, "annotations");
+  const char *init = json_string_value(json_object_get(annotations, "berth.init"));
+  s->init = init != NULL && (strcmp(init, "true") == 0 || strcmp(init, "1") == 0);
+  s->name = opt_str(annotations, "berth.container.name");
   if (spec_parse_process(json_object_get(root, "process"), &s->process, e) < 0 ||
       parse_mounts(json_object_get(root, "mounts"), s, e) < 0 || parse_linux(json_object_get(root, "linux"), s, e) < 0)
     return berr_wrap(e, "%s", path);
@@ -346,5 +348,6 @@ void spec_free(struct spec *s) {
   }
   free(s->sysctl);
   free(s->rootfs_propagation);
+  free(s->name);
   memset(s, 0, sizeof *s);
 }

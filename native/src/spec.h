@@ -87,7 +87,8 @@ struct spec {
   struct sysctl_spec *sysctl;
   size_t n_sysctl;
   char *rootfs_propagation;
-  bool init; /* annotation berth.init=true */
+  bool init;  /* annotation berth.init: "true" or "1" */
+  char *name; /* annotation berth.container.name, for events */
 };
 
 static inline void cleanup_jsonp(json_t **p) {

@@ -33,7 +33,7 @@ int sync_send_fd(int fd, int type, int passfd, struct berr *e) {
 }
 
 void sync_send_error(int fd, const struct berr *err) {
-  struct sync_msg m = {.type = SYNC_ERROR, .errnum = err->errnum};
+  struct sync_msg m = {.type = SYNC_ERROR, .errnum = err->errnum, .value = err->exit_code};
   snprintf(m.text, sizeof m.text, "%s", err->msg);
   TEMP_FAILURE_RETRY(send(fd, &m, sizeof m, MSG_NOSIGNAL));
 }
@@ -65,6 +65,15 @@ int sync_recv(int fd, struct sync_msg *m, int *passfd, struct berr *e) {
   return 1;
 }
 
+int sync_error(const struct sync_msg *m, struct berr *e) {
+  berr_clear(e);
+  e->errnum = m->errnum;
+  e->code = m->errnum ? NULL : "internal";
+  e->exit_code = m->value;
+  snprintf(e->msg, sizeof e->msg, "%s", m->text);
+  return -1;
+}
+
 int sync_expect(int fd, int type, struct berr *e) {
   struct sync_msg m;
   int r = sync_recv(fd, &m, NULL, e);
@@ -72,13 +81,8 @@ int sync_expect(int fd, int type, struct berr *e) {
     return -1;
   if (r == 0)
     return berr_code(e, "internal", "the other side of the sync channel exited early");
-  if (m.type == SYNC_ERROR) {
-    berr_clear(e);
-    e->errnum = m.errnum;
-    e->code = m.errnum ? NULL : "internal";
-    snprintf(e->msg, sizeof e->msg, "%s", m.text);
-    return -1;
-  }
+  if (m.type == SYNC_ERROR)
+    return sync_error(&m, e);
   if (m.type != type)
     return berr_code(e, "internal", "sync: expected message %d, got %d", type, m.type);
   return 0;

@@ -11,7 +11,7 @@ enum sync_type {
   SYNC_GO = 1,   /* monitor -> child: id maps written, cgroup joined; carry on */
   SYNC_READY,    /* child -> monitor: set up, the next step is exec */
   SYNC_START,    /* monitor -> child: exec now (sent at once, or on the first attach) */
-  SYNC_ERROR,    /* child -> monitor: errnum + text; the child exits next */
+  SYNC_ERROR,    /* child -> monitor: errnum, text, value = the status it exits with next */
   SYNC_WARN,     /* child -> monitor: text for the response's warnings */
   SYNC_PID,      /* exec's first child -> monitor: host pid of the process that will exec */
   SYNC_PTY,      /* child -> monitor: the pty master, as SCM_RIGHTS */
@@ -30,6 +30,8 @@ int sync_send_fd(int fd, int type, int passfd, struct berr *e);
 void sync_send_error(int fd, const struct berr *err);
 /* 1: message (and *passfd set when one came along, else -1); 0: peer closed; -1: error. */
 int sync_recv(int fd, struct sync_msg *m, int *passfd, struct berr *e);
+/* Turns a received SYNC_ERROR into `e` (exit_code from the message); returns -1. */
+int sync_error(const struct sync_msg *m, struct berr *e);
 /* Waits for one message of `type`; an SYNC_ERROR from the peer becomes `e`. */
 int sync_expect(int fd, int type, struct berr *e);
 

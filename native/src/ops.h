@@ -1,0 +1,17 @@
+/* The requests the daemon serves besides ping and shutdown. Each op reads its fields
+ * from `req` and adds its results to `reply` ({"ok":true}); failures go to `e`. */
+#ifndef BERTH_OPS_H
+#define BERTH_OPS_H
+
+#include <jansson.h>
+
+#include "error.h"
+
+/* container_ops.c: start a monitor for a container or an exec session. */
+int op_run(json_t *req, json_t *reply, struct berr *e);
+int op_exec(json_t *req, json_t *reply, struct berr *e);
+/* fixup.c: apply a layer's fixup records; remove a tree of subordinate-id files. */
+int op_fixup(json_t *req, json_t *reply, struct berr *e);
+int op_rmtree(json_t *req, json_t *reply, struct berr *e);
+
+#endif
