@@ -27,6 +27,9 @@ static int setup_container(const struct child_args *a, struct berr *e) {
   const struct ns_spec *cg = spec_find_ns(s, CLONE_NEWCGROUP);
   if (cg && cg->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
     return berr_sys(e, errno, "unshare the cgroup namespace");
+  const struct ns_spec *net = spec_find_ns(s, CLONE_NEWNET);
+  if (net && net->path == NULL && ns_loopback_up(e) < 0)
+    return -1;
   const struct ns_spec *uts = spec_find_ns(s, CLONE_NEWUTS);
   if (s->hostname && *s->hostname) {
     if (uts == NULL)

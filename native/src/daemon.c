@@ -37,7 +37,8 @@ static const struct {
   const char *name;
   int (*fn)(json_t *req, json_t *reply, struct berr *e);
 } ops[] = {
-    {"ping", op_ping}, {"run", op_run}, {"exec", op_exec}, {"shutdown", op_shutdown},
+    {"ping", op_ping}, {"run", op_run}, {"exec", op_exec},
+    {"fixup", op_fixup}, {"rmtree", op_rmtree}, {"shutdown", op_shutdown},
 };
 
 static json_t *dispatch(const char *line) {
@@ -67,7 +68,7 @@ static json_t *dispatch(const char *line) {
     json_decref(reply);
     return proto_error(&e);
   }
-  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, run, exec, shutdown)", op);
+  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, run, exec, fixup, rmtree, shutdown)", op);
   return proto_error(&e);
 }
 

@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -92,4 +95,17 @@ int ns_join_process(pid_t pid, int *joined_user, struct berr *e) {
     if (fds[i] >= 0)
       close(fds[i]);
   return r;
+}
+
+int ns_loopback_up(struct berr *e) {
+  _cleanup_fd_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return berr_sys(e, errno, "socket for the loopback interface");
+  struct ifreq ifr = {.ifr_name = "lo"};
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return berr_sys(e, errno, "read the flags of 'lo'");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return berr_sys(e, errno, "bring 'lo' up");
+  return 0;
 }

@@ -14,6 +14,8 @@ int ns_clone_flags(const struct spec *s, struct berr *e);
 pid_t ns_clone(int flags);
 /* setns() for each namespace given by path (network, ipc, uts, mount, cgroup). */
 int ns_join_paths(const struct spec *s, struct berr *e);
+/* A new network namespace starts with `lo` down; Docker's containers have it up. */
+int ns_loopback_up(struct berr *e);
 /* Joins every namespace of `pid` that differs from ours: user first (it owns the rest),
  * pid last (it takes effect for our children only). Sets *joined_user. */
 int ns_join_process(pid_t pid, int *joined_user, struct berr *e);

@@ -6,12 +6,16 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "spec.h"
 
 /* container_ops.c: start a monitor for a container or an exec session. */
 int op_run(json_t *req, json_t *reply, struct berr *e);
 int op_exec(json_t *req, json_t *reply, struct berr *e);
-/* fixup.c: apply a layer's fixup records; remove a tree of subordinate-id files. */
+/* fixup.c: apply a layer's fixup records. */
 int op_fixup(json_t *req, json_t *reply, struct berr *e);
+/* rmtree.c: remove a tree that may hold files of subordinate ids. */
 int op_rmtree(json_t *req, json_t *reply, struct berr *e);
+/* The optional uidMappings/gidMappings pair of fixup and rmtree. */
+int req_maps(json_t *req, struct idmaps *uids, struct idmaps *gids, struct berr *e);
 
 #endif

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -118,4 +120,69 @@ int userns_become_root(struct berr *e) {
   if (setresuid(0, 0, 0) < 0)
     return berr_sys(e, errno, "setresuid(0) in the user namespace (is uid 0 mapped?)");
   return 0;
+}
+
+struct userns_result {
+  int r;
+  struct berr e;
+};
+
+/* The child's half of userns_run: unshare, wait for the maps, run, report. */
+__attribute__((noreturn)) static void userns_child(int to_parent, int from_parent, int (*fn)(void *, struct berr *),
+                                                   void *arg) {
+  struct userns_result res = {.r = -1};
+  berr_clear(&res.e);
+  char go = 0;
+  if (unshare(CLONE_NEWUSER) < 0)
+    berr_sys(&res.e, errno, "unshare a user namespace");
+  else if (write_all(to_parent, "u", 1) < 0 || read_all(from_parent, &go, 1) != 1 || go != 'g')
+    berr_code(&res.e, "internal", "the helper stopped while mapping ids");
+  else if (userns_become_root(&res.e) == 0)
+    res.r = fn(arg, &res.e);
+  write_all(to_parent, &res, sizeof res);
+  _exit(0);
+}
+
+int userns_run(const struct idmaps *uids, const struct idmaps *gids, int (*fn)(void *arg, struct berr *e), void *arg,
+               struct berr *e) {
+  if (uids->n == 0)
+    return fn(arg, e);
+  int up[2], down[2];
+  if (pipe2(up, O_CLOEXEC) < 0)
+    return berr_sys(e, errno, "pipe");
+  if (pipe2(down, O_CLOEXEC) < 0) {
+    close(up[0]);
+    close(up[1]);
+    return berr_sys(e, errno, "pipe");
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(up[0]);
+    close(down[1]);
+    userns_child(up[1], down[0], fn, arg);
+  }
+  close(up[1]);
+  close(down[0]);
+  _cleanup_fd_ int rd = up[0];
+  _cleanup_fd_ int wr = down[1];
+  if (pid < 0)
+    return berr_sys(e, errno, "fork");
+  char ready = 0;
+  int r = 0;
+  if (read_all(rd, &ready, 1) == 1 && ready == 'u') {
+    r = userns_write_maps(pid, uids, gids, e);
+    if (r == 0)
+      write_all(wr, "g", 1);
+  }
+  close(steal_fd(&wr));
+  struct userns_result child;
+  ssize_t n = read_all(rd, &child, sizeof child);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return -1;
+  if (n != (ssize_t)sizeof child)
+    return berr_code(e, "internal", "the user-namespace helper process died without reporting");
+  *e = child.e;
+  return child.r;
 }

@@ -16,6 +16,11 @@ int userns_write_maps(pid_t pid, const struct idmaps *uids, const struct idmaps 
 long idmap_to_host(const struct idmaps *m, uint32_t id);
 /* True when /proc/self/setgroups says "deny" (a rootless single-id user namespace). */
 bool userns_setgroups_denied(void);
+/* Runs fn in a forked child that is root of a new user namespace with these maps
+ * (newuidmap/newgidmap for ranges), so it can own and remove subordinate-id files
+ * without privileges; with no maps, fn runs here, as we are. */
+int userns_run(const struct idmaps *uids, const struct idmaps *gids, int (*fn)(void *arg, struct berr *e), void *arg,
+               struct berr *e);
 /* Becomes root of the user namespace we were just placed in. */
 int userns_become_root(struct berr *e);
 
