@@ -112,9 +112,11 @@ function checkArgCount(verbPath: string, command: Command, count: number): void 
 /**
  * Failures that carry their own status: a command that could not be executed in the
  * container is 126 (found but not executable) or 127 (not found), as in a shell and in
- * docker. The monitor reports it with the exec's own words.
+ * docker. The helper reports it as the error's `exitCode`; older replies only in words.
  */
 export function exitStatusOf(err: unknown): number | undefined {
+  const exitCode = (err as { exitCode?: unknown } | null)?.exitCode;
+  if (exitCode === 126 || exitCode === 127) return exitCode;
   const message = err instanceof Error ? err.message : '';
   if (!/exec "[^"]*"/.test(message)) return undefined;
   return /executable file not found|no such file or directory/i.test(message) ? 127 : 126;

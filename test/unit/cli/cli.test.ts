@@ -97,5 +97,6 @@ describe('exitStatusOf', () => {
     assert.equal(exitStatusOf(new Error('exec "nosuch": executable file not found in $PATH')), 127);
     assert.equal(exitStatusOf(new Error('exec "/etc/passwd": Permission denied')), 126);
     assert.equal(exitStatusOf(new Error('No such container: x')), undefined);
+    assert.equal(exitStatusOf(Object.assign(new BerthError('failed-precondition', 'cannot run'), { exitCode: 127 })), 127);
   });
 });
