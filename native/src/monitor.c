@@ -210,7 +210,6 @@ static void report(int result_fd, json_t *obj) {
 /* Set-up failed: say why, end the process, and record an exit when it was the
  * program that could not run (127/126), as Docker does. */
 __attribute__((noreturn)) static void setup_failed(struct monitor *m, int result_fd, struct berr *e) {
-  report(result_fd, proto_error(e));
   if (m->pid > 0) {
     kill(m->pid, SIGKILL);
     while (waitpid(m->pid, &m->status, 0) < 0 && errno == EINTR)
@@ -222,6 +221,8 @@ __attribute__((noreturn)) static void setup_failed(struct monitor *m, int result
   }
   if (m->cg.n && !m->exec)
     cgroup_destroy(&m->cg);
+  /* Last, so that whoever reads the answer finds exit.json already there. */
+  report(result_fd, proto_error(e));
   _exit(1);
 }
 

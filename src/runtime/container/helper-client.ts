@@ -1,0 +1,353 @@
+/**
+ * The client of the native helper (native/): starts the per-user daemon when none
+ * answers, sends it requests, and talks to container monitors over their attach sockets.
+ *
+ * The daemon is started detached, so it outlives this process; two processes starting
+ * one at the same moment are safe (the daemon takes a lock, the loser exits quietly, and
+ * both clients reach the winner). Each request uses its own connection, so concurrent
+ * calls never wait on each other. The daemon leaves after an idle minute; the next
+ * request starts it again.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { BerthError, ErrorCode, errnoCode } from '../errors';
+import type { FixupRequest, PrivilegedFs } from '../layer/layer';
+import { IdMapping, OciProcess } from './oci-spec';
+import { AttachStreams, Attachment, HelperPort } from './ports';
+import {
+  ExecResult,
+  Frame,
+  FrameDecoder,
+  HelperErrorBody,
+  HelperRequest,
+  HelperResponse,
+  MAX_FRAME_PAYLOAD,
+  PingResult,
+  PROTOCOL_VERSION,
+  RunResult,
+  encodeFrame,
+} from './helper-protocol';
+
+export interface HelperClientOptions {
+  /** Where the socket, its lock and helper.log live ($XDG_RUNTIME_DIR/berth, /run/berth). */
+  runtimeDir: string;
+  /** The helper binary; default: $BERTH_HELPER, else native/build/berth-helper found above this file. */
+  helperPath?: string;
+  /** How long the daemon stays without clients (seconds); default 60. */
+  idleTimeout?: number;
+}
+
+/** A failure the helper reported; `exitCode` is set when the container's program could not run. */
+export class HelperError extends BerthError {
+  constructor(
+    readonly helperCode: string,
+    message: string,
+    readonly exitCode?: number,
+  ) {
+    super(errorCode(helperCode), message);
+  }
+}
+
+function errorCode(helperCode: string): ErrorCode {
+  switch (helperCode) {
+    case 'ENOENT':
+      return 'not-found';
+    case 'EACCES':
+    case 'EPERM':
+    case 'permission-denied':
+      return 'permission-denied';
+    case 'EEXIST':
+    case 'already-exists':
+      return 'already-exists';
+    case 'EBUSY':
+    case 'conflict':
+      return 'conflict';
+    case 'invalid-argument':
+    case 'failed-precondition':
+      return helperCode;
+    case 'unsupported-version':
+      return 'failed-precondition';
+    default:
+      return 'internal';
+  }
+}
+
+const HELPER_RELATIVE = path.join('native', 'build', 'berth-helper');
+
+/** Finds the helper binary: walks up from `from` (out/… for tests, dist/ for bundles). */
+export function findHelperBinary(from: string = __dirname, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BERTH_HELPER) return env.BERTH_HELPER;
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, HELPER_RELATIVE);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new BerthError(
+    'failed-precondition',
+    `The Berth helper (${HELPER_RELATIVE}) was not found in any folder above ${from}. Build it with \`make -C native\` (needs gcc and libjansson-dev), or point BERTH_HELPER at the binary.`,
+  );
+}
+
+/** Connection errors that mean "no daemon is listening" (as opposed to a failed request). */
+function isNotListening(err: unknown): boolean {
+  return ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(errnoCode(err) ?? '');
+}
+
+/**
+ * Connects to a unix socket. sun_path holds 107 bytes and state dirs below a home can
+ * be deeper, so a long path is reached through /proc/self/fd of its directory.
+ */
+function connectUnix(socketPath: string): Promise<net.Socket> {
+  let dirFd: number | undefined;
+  let target = socketPath;
+  if (Buffer.byteLength(socketPath) > 100) {
+    dirFd = fs.openSync(path.dirname(socketPath), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    target = `/proc/self/fd/${dirFd}/${path.basename(socketPath)}`;
+  }
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({ path: target });
+    const done = () => {
+      if (dirFd !== undefined) fs.closeSync(dirFd);
+      dirFd = undefined;
+    };
+    socket.once('connect', () => {
+      done();
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      done();
+      reject(err);
+    });
+  });
+}
+
+/** Sends one request on a fresh connection and resolves with the answer line. */
+function exchange(socketPath: string, request: HelperRequest): Promise<HelperResponse> {
+  return connectUnix(socketPath).then(
+    (socket) =>
+      new Promise<HelperResponse>((resolve, reject) => {
+        let buffer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => {
+          buffer += chunk;
+          const newline = buffer.indexOf('\n');
+          if (newline < 0) return;
+          socket.destroy();
+          try {
+            resolve(JSON.parse(buffer.slice(0, newline)) as HelperResponse);
+          } catch (err) {
+            reject(new BerthError('internal', `The Berth helper answered "${buffer.slice(0, 200)}", which is not JSON.`, { cause: err }));
+          }
+        });
+        socket.on('error', reject);
+        socket.on('close', () => reject(Object.assign(new Error('the helper closed the connection without answering'), { code: 'ECONNRESET' })));
+        socket.write(JSON.stringify({ v: PROTOCOL_VERSION, ...request }) + '\n');
+      }),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class HelperClient implements HelperPort, PrivilegedFs {
+  readonly socketPath: string;
+  readonly logPath: string;
+
+  private constructor(
+    private readonly runtimeDir: string,
+    readonly helperPath: string,
+    private readonly idleTimeout: number,
+  ) {
+    this.socketPath = path.join(runtimeDir, 'helper.sock');
+    this.logPath = path.join(runtimeDir, 'helper.log');
+  }
+
+  /** A client whose daemon answers (started here if needed). */
+  static async connect(options: HelperClientOptions): Promise<HelperClient> {
+    const client = new HelperClient(options.runtimeDir, options.helperPath ?? findHelperBinary(), options.idleTimeout ?? 60);
+    await client.ping();
+    return client;
+  }
+
+  async ping(): Promise<PingResult> {
+    return (await this.request({ op: 'ping' })) as unknown as PingResult;
+  }
+
+  /** Asks the daemon to leave; running containers are not affected. */
+  async shutdown(): Promise<void> {
+    await exchange(this.socketPath, { op: 'shutdown' }).catch((err) => {
+      if (!isNotListening(err)) throw err;
+    });
+  }
+
+  async run(req: { id: string; bundle: string; state: string; tty: boolean; stdin: boolean; waitAttach: boolean; events?: string }): Promise<RunResult> {
+    return (await this.request({ op: 'run', ...req })) as unknown as RunResult;
+  }
+
+  async exec(req: { id: string; state: string; execId: string; pid: number; process: OciProcess; tty: boolean; stdin: boolean; waitAttach: boolean }): Promise<ExecResult> {
+    return (await this.request({ op: 'exec', ...req })) as unknown as ExecResult;
+  }
+
+  async fixup(request: FixupRequest): Promise<void> {
+    await this.request({ op: 'fixup', ...request });
+  }
+
+  async rmtree(req: { path: string; uidMappings?: IdMapping[]; gidMappings?: IdMapping[] }): Promise<void> {
+    await this.request({ op: 'rmtree', ...req });
+  }
+
+  attach(socketPath: string, streams: AttachStreams): Promise<Attachment> {
+    return attachTo(socketPath, streams);
+  }
+
+  async signal(socketPath: string, signo: number): Promise<void> {
+    const socket = await connectMonitor(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      socket.on('error', reject);
+      socket.end(encodeFrame(Frame.signal, String(signo)), () => resolve());
+    });
+    socket.destroy();
+  }
+
+  private async request(request: HelperRequest): Promise<Record<string, unknown>> {
+    let response: HelperResponse;
+    try {
+      response = await exchange(this.socketPath, request);
+    } catch (err) {
+      if (!isNotListening(err)) throw err;
+      // No daemon (first use, or it left after being idle): start one and retry once.
+      // A request the daemon never accepted was never run, so the retry is safe.
+      await this.startDaemon();
+      response = await exchange(this.socketPath, request);
+    }
+    if (response.ok) return response;
+    const error = response.error as HelperErrorBody;
+    throw new HelperError(error.code, error.message, error.exitCode);
+  }
+
+  private async startDaemon(): Promise<void> {
+    fs.mkdirSync(this.runtimeDir, { recursive: true, mode: 0o700 });
+    const log = fs.openSync(this.logPath, 'a', 0o600);
+    let exit: { code: number | null; signal: string | null } | undefined;
+    try {
+      const child = spawn(this.helperPath, ['daemon', '--socket', this.socketPath, '--idle-timeout', String(this.idleTimeout)], {
+        detached: true,
+        stdio: ['ignore', log, log],
+      });
+      child.on('error', (err) => (exit = { code: -1, signal: String(err) }));
+      child.on('exit', (code, signal) => (exit = { code, signal }));
+      child.unref();
+    } finally {
+      fs.closeSync(log);
+    }
+    // The daemon is ready when it answers. A losing racer exits 0 while the winner
+    // comes up, so only a failing exit ends the wait early.
+    for (let waited = 0; waited < 5000; waited += 20) {
+      if (exit && exit.code !== 0) break;
+      try {
+        const response = await exchange(this.socketPath, { op: 'ping' });
+        if (response.ok) return;
+      } catch (err) {
+        if (!isNotListening(err)) throw err;
+      }
+      await sleep(20);
+    }
+    const tail = fs.readFileSync(this.logPath, 'utf8').trim().split('\n').slice(-3).join('\n');
+    throw new BerthError(
+      'unavailable',
+      `The Berth helper did not start (${this.helperPath}${exit ? `, exit ${exit.code ?? exit.signal}` : ', no answer within 5 s'}). ${tail ? `Its log says: ${tail}` : `See ${this.logPath}.`} Rebuild it with \`make -C native\` if it is out of date.`,
+    );
+  }
+}
+
+/** The exit code a monitor left in exit.json beside its attach socket, if any. */
+function recordedExit(socketPath: string): number | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(path.dirname(socketPath), 'exit.json'), 'utf8')) as { exitCode?: unknown };
+    return typeof record.exitCode === 'number' ? record.exitCode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function connectMonitor(socketPath: string): Promise<net.Socket> {
+  try {
+    return await connectUnix(socketPath);
+  } catch (err) {
+    if (!isNotListening(err)) throw err;
+    throw new BerthError('failed-precondition', `No container monitor answers at ${socketPath}: the process has exited (or its monitor was killed).`, { cause: err });
+  }
+}
+
+/** An attachment to a process that had already ended: only its exit code is left. */
+function endedAttachment(code: number): Attachment {
+  return { resize: () => undefined, signal: () => undefined, exited: Promise.resolve(code), close: () => undefined };
+}
+
+async function attachTo(socketPath: string, streams: AttachStreams): Promise<Attachment> {
+  let socket: net.Socket;
+  try {
+    socket = await connectMonitor(socketPath);
+  } catch (err) {
+    const code = recordedExit(socketPath);
+    if (code !== undefined) return endedAttachment(code);
+    throw err;
+  }
+  const send = (type: number, payload?: Buffer | string) => {
+    if (!socket.destroyed) socket.write(encodeFrame(type, payload));
+  };
+  const stdin = streams.stdin;
+  const onStdin = (data: Buffer | string) => {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let at = 0; at < bytes.length; at += MAX_FRAME_PAYLOAD) send(Frame.stdin, bytes.subarray(at, at + MAX_FRAME_PAYLOAD));
+  };
+  const onStdinEnd = () => send(Frame.stdinClose);
+  let detached = false;
+  const release = () => {
+    stdin?.removeListener('data', onStdin);
+    stdin?.removeListener('end', onStdinEnd);
+    stdin?.pause();
+    socket.destroy();
+  };
+  const close = () => {
+    detached = true;
+    release();
+  };
+  const exited = new Promise<number>((resolve, reject) => {
+    const decoder = new FrameDecoder();
+    let code: number | undefined;
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.type === Frame.exit) code = Number(frame.payload.toString());
+        const out = frame.type === Frame.stdout ? streams.stdout : frame.type === Frame.stderr ? streams.stderr : undefined;
+        if (out && !out.write(frame.payload)) {
+          socket.pause();
+          out.once('drain', () => socket.resume());
+        }
+      }
+    });
+    socket.on('error', () => undefined); // 'close' follows and decides
+    socket.on('close', () => {
+      release();
+      code ??= recordedExit(socketPath);
+      if (code !== undefined) resolve(code);
+      else if (detached) reject(new BerthError('canceled', 'Detached from the container; it keeps running.'));
+      else reject(new BerthError('unavailable', `The connection to the container monitor at ${socketPath} ended before the process exited (the monitor was killed, or detached).`));
+    });
+  });
+  if (streams.tty) send(Frame.resize, `${streams.tty.rows} ${streams.tty.cols}`);
+  streams.onResize?.((rows, cols) => send(Frame.resize, `${rows} ${cols}`));
+  streams.signal?.addEventListener('abort', close, { once: true });
+  stdin?.on('data', onStdin);
+  stdin?.on('end', onStdinEnd);
+  return {
+    resize: (rows, cols) => send(Frame.resize, `${rows} ${cols}`),
+    signal: (signo) => send(Frame.signal, String(signo)),
+    exited,
+    close,
+  };
+}
