@@ -50,6 +50,8 @@ export function packPath(source: string, options: PackOptions): { stream: Readab
 function packFile(pack: tar.Pack, header: Parameters<tar.Pack['entry']>[0], file: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    // The reader may stop early (a probe reads one header): the pack then closes under us.
+    sink.on('error', reject);
     fs.createReadStream(file).on('error', reject).pipe(sink as unknown as NodeJS.WritableStream);
   });
 }

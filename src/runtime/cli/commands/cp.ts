@@ -11,7 +11,6 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { BerthError, isBerthError } from '../../errors';
@@ -122,13 +121,26 @@ async function containerPathKind(engine: CliEngine, container: string, file: str
     throw err;
   }
   const extract = tar.extract();
-  stream.pipe(extract as unknown as NodeJS.WritableStream);
+  let settled = false;
+  const first = new Promise<'directory' | 'file' | 'missing'>((resolve, reject) => {
+    extract.on('entry', (header) => resolve(header.type === 'directory' ? 'directory' : 'file'));
+    extract.on('finish', () => resolve('missing'));
+    extract.on('error', reject);
+  }).finally(() => (settled = true));
+  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   try {
-    for await (const entry of extract) return entry.header.type === 'directory' ? 'directory' : 'file';
-    return 'missing';
+    while (!settled) {
+      const next = await Promise.race([chunks.next(), first.then(() => undefined)]);
+      if (next === undefined) break;
+      if (next.done) extract.end(undefined);
+      else extract.write(next.value);
+      if (next.done) break;
+    }
+    return await first;
   } finally {
-    stream.unpipe(extract);
-    if (stream instanceof Readable) stream.destroy();
+    // Ends (and so destroys) the source: only its first header was wanted.
+    await chunks.return?.();
+    extract.destroy();
   }
 }
 
