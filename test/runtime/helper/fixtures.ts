@@ -41,8 +41,10 @@ let sharedLower: string | undefined;
 /** One read-only lower tree per test process. */
 export function busyboxLower(): string {
   if (!sharedLower) {
-    sharedLower = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-helper-lower-'));
-    makeBusyboxRootfs(sharedLower);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-helper-lower-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    makeBusyboxRootfs(dir);
+    sharedLower = dir;
   }
   return sharedLower;
 }
