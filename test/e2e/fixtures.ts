@@ -7,7 +7,8 @@
 //   workspaceFolder (option)  the folder the workbench opens; default a temp folder with
 //                 a small Dockerfile
 //   workbench     the page, opened on the workspace with the extension loaded, plus helpers
-//                 for views, trees, the command palette, editors, terminals and screenshots
+//                 for views, trees, the command palette, editors, terminals and screenshots;
+//                 a failed test gets the extension host's log attached
 //
 // Screenshots taken through workbench.screenshot() land in the test's output folder under
 // test-results/, which run.sh keeps as the suite's artifacts.
@@ -19,7 +20,9 @@ import { installVsix, repoRoot, VsCodeServer } from './server';
 
 export { expect };
 
-type WorkerFixtures = { vsix: string | undefined; vscodeServer: VsCodeServer };
+/** The options a Playwright project sets in `use` (see playwright.config.ts). */
+export type WorkerOptions = { vsix: string | undefined };
+type WorkerFixtures = WorkerOptions & { vscodeServer: VsCodeServer };
 type TestFixtures = { workspaceFolder: string | undefined; workbench: Workbench };
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -61,6 +64,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await use(workbench);
     } finally {
       if (temporary) rmSync(temporary, { recursive: true, force: true });
+    }
+    const log = vscodeServer.latestExtensionHostLog();
+    if (testInfo.status !== testInfo.expectedStatus && log) {
+      await testInfo.attach('extension-host.log', { path: log, contentType: 'text/plain' });
     }
   },
 });

@@ -8,7 +8,7 @@
 // The workbench calls window.codeAutomationLog(type, args) with the extension host's
 // console output and window.codeAutomationExit(code) when the suite's run() settles.
 import { chromium } from '@playwright/test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
@@ -59,9 +59,14 @@ async function main(): Promise<number> {
     }
     writeFileSync(path.join(artifacts, 'results.json'), JSON.stringify({ passed, failed, skipped, exitCode: code }) + '\n');
     console.log(`ext-host: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+    if (code !== 0) {
+      copyFileSync(server.logFile, path.join(artifacts, 'server.log'));
+      const extensionHostLog = server.latestExtensionHostLog();
+      if (extensionHostLog) copyFileSync(extensionHostLog, path.join(artifacts, 'extension-host.log'));
+      console.error('ext-host: server and extension host logs are in test-results/ext-host');
+    }
     await browser.close();
-    await server.stop({ keep: code !== 0 });
-    if (code !== 0) console.error(`ext-host: server log kept at ${server.logFile}`);
+    await server.stop();
     rmSync(workspace, { recursive: true, force: true });
   }
   return code;

@@ -6,7 +6,7 @@
 //
 // Used by the extension-host runner, the Playwright fixtures and the .vsix smoke test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -82,6 +82,19 @@ export class VsCodeServer {
   /** The server's stdout and stderr, for a failure report. */
   get logFile(): string {
     return path.join(this.runDir, 'server.log');
+  }
+
+  /**
+   * The log of the extension host that started last (each workbench page gets its own):
+   * extension errors, such as a command's exception, land there.
+   */
+  latestExtensionHostLog(): string | undefined {
+    const logs = path.join(this.runDir, 'user-data', 'logs');
+    if (!existsSync(logs)) return undefined;
+    const files = readdirSync(logs, { recursive: true, encoding: 'utf8' })
+      .filter((name) => path.basename(name) === 'remoteexthost.log')
+      .map((name) => path.join(logs, name));
+    return files.sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs).pop();
   }
 
   static async start(options: ServerOptions = {}): Promise<VsCodeServer> {

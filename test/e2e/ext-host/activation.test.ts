@@ -16,6 +16,13 @@ describe('Berth extension', () => {
     assert.equal(extension.isActive, true);
   });
 
+  it('contributes the Containers and Images views to the Berth container', async () => {
+    // Each view's focus command exists, and succeeds, only for a registered view.
+    await vscode.commands.executeCommand('workbench.view.extension.berth');
+    await vscode.commands.executeCommand('berth.containers.focus');
+    await vscode.commands.executeCommand('berth.images.focus');
+  });
+
   // Registration only: running it would start the runtime engine, which has its own suites.
   it('registers the command berth.runtime.info', async () => {
     const commands = await vscode.commands.getCommands(true);
