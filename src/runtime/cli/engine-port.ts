@@ -7,6 +7,7 @@ import type { Engine } from '../engine';
 export type ContainerApi = Pick<
   Engine,
   | 'createContainer'
+  | 'runContainer'
   | 'startContainer'
   | 'attachContainer'
   | 'stopContainer'

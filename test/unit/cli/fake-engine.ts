@@ -65,6 +65,12 @@ export function fakeEngine(partial: Partial<FakeEngine> = {}): FakeEngine {
       engine.containers.push(c);
       return { config: { id: c.id, name: c.name } } as never;
     },
+    async runContainer(options) {
+      record('runContainer', options);
+      const c = summary('c'.repeat(64), options.name ?? 'brave_turing');
+      engine.containers.push(c);
+      return { id: c.id };
+    },
     async startContainer(ref, options = {}) {
       record('startContainer', ref, options.attach !== undefined);
       find(ref);

@@ -31,26 +31,16 @@ export const run: Command = {
     if (bool(args, 'rm')) options.autoRemove = true;
     const engine = await ctx.engine();
     if (bool(args, 'detach')) {
-      const container = await engine.createContainer(options);
-      try {
-        await engine.startContainer(container.config.id);
-      } catch (err) {
-        if (options.autoRemove) await engine.removeContainer(container.config.id, { force: true }).catch(() => undefined);
-        throw err;
-      }
-      line(ctx.stdout, container.config.id);
+      line(ctx.stdout, (await engine.runContainer({ ...options, detach: true })).id);
       return 0;
     }
     requireTerminal(ctx, options.tty ?? false, options.openStdin ?? false);
     const container = await engine.createContainer(options);
     const id = container.config.id;
     const sigProxy = args.flags['sig-proxy'] !== false && !options.tty;
+    // Not engine.runContainer: after a detach (Ctrl-P Ctrl-Q) --rm must wait for the exit, not force it.
     try {
-      const { code, detached } = await attached(ctx, engine, id, { tty: options.tty ?? false, stdin: options.openStdin ?? false, sigProxy }, (streams) =>
-        engine.startContainer(id, { attach: streams }),
-      );
-      if (detached && options.autoRemove) return 0;
-      return code;
+      return await attached(ctx, engine, id, { tty: options.tty ?? false, stdin: options.openStdin ?? false, sigProxy }, (streams) => engine.startContainer(id, { attach: streams }));
     } finally {
       if (options.autoRemove) await removeWhenExited(engine, id);
     }
@@ -88,8 +78,7 @@ export const start: Command = {
     const config = await containerConfig(engine, ref);
     const stdin = bool(args, 'interactive') && config.openStdin;
     requireTerminal(ctx, config.tty, stdin);
-    const { code } = await attached(ctx, engine, ref, { tty: config.tty, stdin, sigProxy: !config.tty }, (streams) => engine.startContainer(ref, { attach: streams }));
-    return code;
+    return attached(ctx, engine, ref, { tty: config.tty, stdin, sigProxy: !config.tty }, (streams) => engine.startContainer(ref, { attach: streams }));
   },
 };
 
@@ -106,8 +95,7 @@ export const attach: Command = {
     const stdin = config.openStdin && !bool(args, 'no-stdin');
     requireTerminal(ctx, config.tty, stdin);
     const sigProxy = args.flags['sig-proxy'] !== false && !config.tty;
-    const { code } = await attached(ctx, engine, ref, { tty: config.tty, stdin, sigProxy }, (streams) => engine.attachContainer(ref, streams));
-    return code;
+    return attached(ctx, engine, ref, { tty: config.tty, stdin, sigProxy }, (streams) => engine.attachContainer(ref, streams));
   },
 };
 
@@ -133,8 +121,7 @@ export const exec: Command = {
     if (bool(args, 'detach')) return execDetached(ctx, args);
     requireTerminal(ctx, options.tty ?? false, options.openStdin ?? false);
     const engine = await ctx.engine();
-    const { code } = await attached(ctx, engine, ref, { tty: options.tty ?? false, stdin: options.openStdin ?? false, sigProxy: false }, (streams) => engine.exec(ref, options, streams));
-    return code;
+    return attached(ctx, engine, ref, { tty: options.tty ?? false, stdin: options.openStdin ?? false, sigProxy: false }, (streams) => engine.exec(ref, options, streams));
   },
 };
 
@@ -181,14 +168,14 @@ async function attached(
   ref: string,
   plan: AttachPlan,
   connect: (streams: ReturnType<typeof openSession>['streams']) => Promise<number | void | undefined>,
-): Promise<{ code: number; detached: boolean }> {
+): Promise<number> {
   const session = openSession(ctx, { stdin: plan.stdin, tty: plan.tty });
   const unproxy = plan.sigProxy ? proxySignals((signal) => void engine.killContainer(ref, signal).catch(() => undefined)) : () => undefined;
   try {
     const code = await connect(session.streams);
-    return { code: session.detached ? 0 : code ?? 0, detached: session.detached };
+    return session.detached ? 0 : code ?? 0;
   } catch (err) {
-    if (session.detached) return { code: 0, detached: true };
+    if (session.detached) return 0;
     throw err;
   } finally {
     unproxy();

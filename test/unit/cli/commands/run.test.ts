@@ -10,9 +10,7 @@ describe('run', () => {
     const engine = fakeEngine();
     const out = await runBerth(['run', '-d', '--name', 'web', 'busybox', 'sleep', '1000'], engine);
     assert.equal(out.stdout, `${ID}\n`);
-    assert.deepEqual(engine.calls.map(([m]) => m), ['createContainer', 'startContainer']);
-    assert.deepEqual(engine.calls[0][1], { image: 'busybox', cmd: ['sleep', '1000'], name: 'web' });
-    assert.equal(engine.calls[1][2], false);
+    assert.deepEqual(engine.calls, [['runContainer', { image: 'busybox', cmd: ['sleep', '1000'], name: 'web', detach: true }]]);
   });
 
   it("in the foreground attaches and exits with the container's status", async () => {
@@ -48,7 +46,7 @@ describe('run', () => {
   it("passes the container's flags through (run's -h is the hostname)", async () => {
     const engine = fakeEngine();
     await runBerth(['run', '-d', '-h', 'box', '-e', 'A=1', '-m', '1m', 'busybox'], engine);
-    assert.deepEqual(engine.calls[0][1], { image: 'busybox', hostname: 'box', env: ['A=1'], resources: { memory: 1048576 } });
+    assert.deepEqual(engine.calls[0][1], { image: 'busybox', hostname: 'box', env: ['A=1'], resources: { memory: 1048576 }, detach: true });
   });
 });
 
