@@ -40,8 +40,8 @@ export interface ApplyOptions {
   /** A directory outside `target` for the fixup list. */
   workDir: string;
   idMap: IdMap;
-  /** Needed when the layer has whiteouts, opaque dirs, xattrs, or (rootless) non-root owners. */
-  privileged?: PrivilegedFs;
+  /** Asked for only when the layer has whiteouts, opaque dirs, xattrs, or (rootless) non-root owners. */
+  privileged: () => Promise<PrivilegedFs>;
   /** Names the layer in errors ("layer sha256:… of busybox.tar"). */
   what: string;
   signal?: AbortSignal;
@@ -292,13 +292,16 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, options: App
   x.finishDirs();
   const records = x.fixupRecords();
   if (records.length > 0) {
-    if (!options.privileged) {
-      throw new BerthError('failed-precondition', `${options.what} needs the Berth helper (for whiteouts, opaque directories, xattrs or file owners), and it is not available. Build it with \`make -C native\` and retry.`);
+    let helper: PrivilegedFs;
+    try {
+      helper = await options.privileged();
+    } catch (err) {
+      throw new BerthError('failed-precondition', `${options.what} needs the Berth helper (for whiteouts, opaque directories, xattrs or file owners), and it could not be started: ${(err as Error).message}`, { cause: err });
     }
     const list = path.join(options.workDir, 'fixups');
     fs.writeFileSync(list, records.join('\n') + '\n');
     const { uidMappings, gidMappings } = options.idMap;
-    await options.privileged.fixup({
+    await helper.fixup({
       root: options.target,
       list,
       userxattr: !isIdentity(options.idMap),

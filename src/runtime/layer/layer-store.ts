@@ -1,5 +1,10 @@
 /**
  * Creating and removing extracted layers under `<root>/layers/` (model in ./layer.ts).
+ *
+ * Extraction is two steps so that a load can extract a layer while it is still reading
+ * the archive, before it knows the layer's chain id: `stageLayer` extracts into a temp
+ * dir owned by a lease, `commitLayer` names it. `extractLayer` does both for a caller
+ * that knows the chain id up front.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
@@ -12,81 +17,143 @@ import type { Lease } from '../store/lease';
 import { type ApplyResult, applyLayer } from './apply';
 import { type LayerMeta, type PrivilegedFs, hasLayer, layerDir, layersDir } from './layer';
 
-export interface ExtractOptions {
+/** What every layer operation needs: the store root, the id mapping, the helper (lazily). */
+export interface LayerContext {
   root: string;
-  chainId: Digest;
-  parent?: Digest;
-  /** The diff id the image config promises; the extraction fails unless it matches. */
-  expectedDiffId?: Digest;
-  lease: Lease;
   idMap: IdMap;
-  privileged?: PrivilegedFs;
+  /** Started only when a layer needs it (whiteouts, xattrs, rootless owners, removal of such trees). */
+  privileged: () => Promise<PrivilegedFs>;
+}
+
+export interface StageOptions {
+  lease: Lease;
+  /** Names the layer in errors ("layer 2 of busybox.tar"). */
   what: string;
   signal?: AbortSignal;
 }
 
-export const TEMP_LAYER_PREFIX = '.tmp-';
+/** A layer extracted into a temp dir of its lease, not yet named. */
+export interface StagedLayer {
+  dir: string;
+  result: ApplyResult;
+}
 
-/** Removes a tree, through the helper when it may hold files of subordinate ids. */
-export async function removeTree(dir: string, idMap: IdMap, privileged: PrivilegedFs | undefined): Promise<void> {
-  if (privileged && idMap.uidMappings.length > 1) {
-    await privileged.rmtree({ path: dir, uidMappings: idMap.uidMappings, gidMappings: idMap.gidMappings });
-    return;
-  }
+export const TEMP_LAYER_PREFIX = '.tmp-';
+export const REMOVAL_PREFIX = `${TEMP_LAYER_PREFIX}rm-`;
+
+/**
+ * Removes a tree. Our own files go with plain rm (after making read-only directories
+ * writable); a tree holding files of subordinate ids (rootless) needs the helper.
+ */
+export async function removeTree(dir: string, ctx: Pick<LayerContext, 'idMap' | 'privileged'>): Promise<void> {
   try {
     await fs.rm(dir, { recursive: true, force: true });
+    return;
   } catch (err) {
-    // A read-only directory from the layer: make it writable and retry once.
-    if (errnoCode(err) !== 'EACCES' || !privileged) throw err;
-    await privileged.rmtree({ path: dir, uidMappings: idMap.uidMappings, gidMappings: idMap.gidMappings });
+    if (!['EACCES', 'EPERM', 'ENOTEMPTY'].includes(errnoCode(err) ?? '')) throw err;
+  }
+  if (await makeWritable(dir)) {
+    try {
+      await fs.rm(dir, { recursive: true, force: true });
+      return;
+    } catch {
+      // owned by someone else: the helper's turn
+    }
+  }
+  const helper = await ctx.privileged();
+  await helper.rmtree({ path: dir, uidMappings: ctx.idMap.uidMappings, gidMappings: ctx.idMap.gidMappings });
+}
+
+/** chmod u+rwx on every directory below `dir`; false if one is not ours. */
+async function makeWritable(dir: string): Promise<boolean> {
+  try {
+    await fs.chmod(dir, 0o700);
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && !(await makeWritable(path.join(dir, entry.name)))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Extracts `source` into a new temp dir under layers/ owned by the lease. */
+export async function stageLayer(source: AsyncIterable<Uint8Array>, ctx: LayerContext, o: StageOptions): Promise<StagedLayer> {
+  await fs.mkdir(layersDir(ctx.root), { recursive: true });
+  const dir = path.join(layersDir(ctx.root), `${TEMP_LAYER_PREFIX}${o.lease.tempPrefix}${randomBytes(6).toString('hex')}`);
+  await fs.mkdir(path.join(dir, 'fs'), { recursive: true, mode: 0o755 });
+  try {
+    const result = await applyLayer(source, { target: path.join(dir, 'fs'), workDir: dir, idMap: ctx.idMap, privileged: ctx.privileged, what: o.what, signal: o.signal });
+    await result.index.write(dir);
+    return { dir, result };
+  } catch (err) {
+    await removeTree(dir, ctx).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Names a staged layer `chainId`. The chain id joins the lease before the rename, so GC
+ * keeps it until an image that needs it is referenced. If the layer already exists
+ * (another load finished it first), the staged copy is dropped.
+ */
+export async function commitLayer(staged: StagedLayer, ctx: LayerContext, chainId: Digest, parent: Digest | undefined, lease: Lease): Promise<void> {
+  await lease.add({ chainIds: [chainId] });
+  const meta: LayerMeta = { chainId, diffId: staged.result.diffId, ...(parent && { parent }), size: staged.result.size };
+  let moved = false;
+  try {
+    if (await hasLayer(ctx.root, chainId)) return;
+    await writeJsonAtomic(path.join(staged.dir, 'layer.json'), meta);
+    try {
+      await fs.rename(staged.dir, layerDir(ctx.root, chainId));
+      moved = true;
+      await fsyncDir(layersDir(ctx.root));
+    } catch (err) {
+      // Another process finished the same layer first: keep theirs.
+      if (!['ENOTEMPTY', 'EEXIST'].includes(errnoCode(err) ?? '')) throw err;
+    }
+  } finally {
+    if (!moved) await removeTree(staged.dir, ctx).catch(() => undefined);
   }
 }
 
 /**
  * Extracts `source` as layer `chainId` unless it is already there (then the source is
- * not read). The chain id is added to the lease first, so GC keeps it until the image
- * that needs it is referenced. Returns the apply result, or undefined if it existed.
+ * not read). Fails with `invalid-argument` unless the content hashes to `expectedDiffId`.
+ * Returns the apply result, or undefined if the layer existed.
  */
-export async function extractLayer(source: () => AsyncIterable<Uint8Array>, o: ExtractOptions): Promise<ApplyResult | undefined> {
+export async function extractLayer(
+  source: () => AsyncIterable<Uint8Array>,
+  ctx: LayerContext,
+  o: StageOptions & { chainId: Digest; parent?: Digest; expectedDiffId?: Digest },
+): Promise<ApplyResult | undefined> {
   await o.lease.add({ chainIds: [o.chainId] });
-  if (await hasLayer(o.root, o.chainId)) return undefined;
-  await fs.mkdir(layersDir(o.root), { recursive: true });
-  const temp = path.join(layersDir(o.root), `${TEMP_LAYER_PREFIX}${o.lease.tempPrefix}${randomBytes(6).toString('hex')}`);
-  const target = path.join(temp, 'fs');
-  await fs.mkdir(target, { recursive: true, mode: 0o755 });
-  let done = false;
-  try {
-    const result = await applyLayer(source(), { target, workDir: temp, idMap: o.idMap, privileged: o.privileged, what: o.what, signal: o.signal });
-    if (o.expectedDiffId && result.diffId !== o.expectedDiffId) {
-      throw invalidArgument(`${o.what}: its uncompressed content hashes to ${result.diffId}, but the image config lists ${o.expectedDiffId}; the layer or the config is corrupt.`);
-    }
-    await result.index.write(temp);
-    const meta: LayerMeta = { chainId: o.chainId, diffId: result.diffId, ...(o.parent && { parent: o.parent }), size: result.size };
-    await writeJsonAtomic(path.join(temp, 'layer.json'), meta);
-    try {
-      await fs.rename(temp, layerDir(o.root, o.chainId));
-      done = true;
-      await fsyncDir(layersDir(o.root));
-    } catch (err) {
-      // Another process finished the same layer first: keep theirs.
-      if (!['ENOTEMPTY', 'EEXIST'].includes(errnoCode(err) ?? '')) throw err;
-    }
-    return result;
-  } finally {
-    if (!done) await removeTree(temp, o.idMap, o.privileged).catch(() => undefined);
+  if (await hasLayer(ctx.root, o.chainId)) return undefined;
+  const staged = await stageLayer(source(), ctx, o);
+  if (o.expectedDiffId && staged.result.diffId !== o.expectedDiffId) {
+    await removeTree(staged.dir, ctx).catch(() => undefined);
+    throw diffIdMismatch(o.what, staged.result.diffId, o.expectedDiffId);
   }
+  await commitLayer(staged, ctx, o.chainId, o.parent, o.lease);
+  return staged.result;
 }
 
-/** Deletes an extracted layer (GC and image removal call this under the store lock). */
-export async function removeLayer(root: string, chainId: Digest, idMap: IdMap, privileged?: PrivilegedFs): Promise<void> {
-  const dir = layerDir(root, chainId);
-  // Rename first, so the layer disappears atomically even if removing its tree fails.
-  const doomed = path.join(layersDir(root), `${TEMP_LAYER_PREFIX}rm-${randomBytes(6).toString('hex')}`);
+export function diffIdMismatch(what: string, actual: Digest, expected: Digest): Error {
+  return invalidArgument(`${what}: its uncompressed content hashes to ${actual}, but the image config lists ${expected}; the layer or the config is corrupt.`);
+}
+
+/**
+ * Renames a layer out of `layers/<chainid>` so it disappears atomically even if removing
+ * its tree fails or is interrupted; the name carries the pid, so GC can tell an
+ * abandoned removal from one in progress. Returns the new path, or undefined if absent.
+ */
+export async function setAside(root: string, chainId: Digest): Promise<string | undefined> {
+  const doomed = path.join(layersDir(root), `${REMOVAL_PREFIX}${randomBytes(6).toString('hex')}-${process.pid}`);
   try {
-    await fs.rename(dir, doomed);
+    await fs.rename(layerDir(root, chainId), doomed);
+    return doomed;
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return;
+    if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;
   }
-  await removeTree(doomed, idMap, privileged);
 }

@@ -3,10 +3,11 @@
  * the model and the role contracts this class implements).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream as fsReadStream } from 'node:fs';
+import { closeSync, fsync, createReadStream as fsReadStream, openSync, rmSync, writeSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { promisify } from 'node:util';
 import { BerthError, errnoCode, invalidArgument, notFound } from '../errors';
 import { storePaths } from '../paths';
 import { fsyncDir } from './atomic';
@@ -100,34 +101,27 @@ export class LocalContentStore implements ContentStore {
   }
 
   async ingest(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: IngestOptions = {}): Promise<BlobInfo> {
-    await this.ensureDirs();
-    const prefix = options.lease?.tempPrefix ?? `nolease-${process.pid}-`;
-    const temp = path.join(this.tmpDir, `${prefix}${randomBytes(6).toString('hex')}`);
-    const handle = await fs.open(temp, 'wx', 0o644);
-    const hash = createHash('sha256');
-    let size = 0;
-    let closed = false;
+    const writer = await this.openWriter(options);
     try {
       for await (const chunk of source) {
         options.signal?.throwIfAborted();
-        hash.update(chunk);
-        size += chunk.length;
-        if (options.expected?.size !== undefined && size > options.expected.size) {
-          throw invalidArgument(`Content for ${options.expected.digest} is larger than its declared ${options.expected.size} bytes.`);
-        }
-        await handle.write(chunk);
+        writer.write(chunk);
       }
-      await handle.sync();
-      await handle.close();
-      closed = true;
-      const digest: Digest = `sha256:${hash.digest('hex')}`;
-      checkExpected(digest, size, options.expected);
-      await this.commit(temp, digest, options.lease);
-      return { digest, size };
+      return await writer.commit();
     } finally {
-      if (!closed) await handle.close().catch(() => undefined);
-      await fs.rm(temp, { force: true });
+      writer.abort();
     }
+  }
+
+  /**
+   * A push-style ingest, for a caller that feeds one stream to several consumers (a load
+   * hashes and stores a layer while it extracts it): same guarantees as `ingest`.
+   */
+  async openWriter(options: IngestOptions = {}): Promise<BlobWriter> {
+    await this.ensureDirs();
+    const prefix = options.lease?.tempPrefix ?? `nolease-${process.pid}-`;
+    const temp = path.join(this.tmpDir, `${prefix}${randomBytes(6).toString('hex')}`);
+    return new BlobWriter(temp, options, (digest) => this.commit(temp, digest, options.lease));
   }
 
   async writeBlob(data: Uint8Array, options: IngestOptions = {}): Promise<BlobInfo> {
@@ -176,6 +170,61 @@ export class LocalContentStore implements ContentStore {
 
   private missing(digest: Digest, cause: unknown): BerthError {
     return notFound(`Blob ${digest} is not in the store at ${this.root}.`, cause);
+  }
+}
+
+/**
+ * One blob being written: `write` appends synchronously (hashing as it goes), `commit`
+ * verifies and moves it into place, `abort` (idempotent, a no-op after commit) drops it.
+ */
+export class BlobWriter {
+  private readonly hash = createHash('sha256');
+  private readonly fd: number;
+  private size = 0;
+  private closed = false;
+
+  constructor(
+    private readonly temp: string,
+    private readonly options: IngestOptions,
+    private readonly place: (digest: Digest) => Promise<void>,
+  ) {
+    this.fd = openSync(temp, 'wx', 0o644);
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  write(chunk: Uint8Array): void {
+    const expected = this.options.expected;
+    if (expected?.size !== undefined && this.size + chunk.length > expected.size) {
+      throw invalidArgument(`Content for ${expected.digest} is larger than its declared ${expected.size} bytes.`);
+    }
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    let off = 0;
+    while (off < chunk.length) off += writeSync(this.fd, chunk, off);
+  }
+
+  async commit(): Promise<BlobInfo> {
+    await promisify(fsync)(this.fd);
+    this.close();
+    const digest: Digest = `sha256:${this.hash.digest('hex')}`;
+    checkExpected(digest, this.size, this.options.expected);
+    await this.place(digest);
+    rmSync(this.temp, { force: true });
+    return { digest, size: this.size };
+  }
+
+  abort(): void {
+    this.close();
+    rmSync(this.temp, { force: true });
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 }
 

@@ -31,14 +31,9 @@ async function extract(tarData: Buffer, options: { idMap?: IdMap; root?: string 
   const privileged = new RecordingPrivilegedFs();
   const chainId = digestOf(tarData);
   try {
-    const result = await extractLayer(() => chunksOf(tarData, 1000), {
-      root,
-      chainId,
-      lease,
-      idMap: options.idMap ?? (process.getuid!() === 0 ? ROOT_MAP : currentIdMap()),
-      privileged,
-      what: 'layer test.tar',
-    });
+    const idMap = options.idMap ?? (process.getuid!() === 0 ? ROOT_MAP : currentIdMap());
+    const ctx = { root, idMap, privileged: async () => privileged };
+    const result = await extractLayer(() => chunksOf(tarData, 1000), ctx, { chainId, lease, what: 'layer test.tar' });
     return { root, chainId, fsDir: layerFsDir(root, chainId), result, privileged };
   } finally {
     await lease.release();

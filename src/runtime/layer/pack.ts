@@ -1,0 +1,98 @@
+/**
+ * Writing a directory as a layer tar: a rootfs for `import`, or a container's overlay
+ * upper dir for `commit`. Deterministic: names sorted, no leading './', directories
+ * before their contents, hard links kept as links. Owners are written as container ids
+ * (rootless: host ids mapped back through the id map; an unmapped owner becomes 0).
+ *
+ * In an upper dir, overlayfs records a deletion as a 0/0 character device: it becomes a
+ * `.wh.<name>` entry. Opaque directories carry an xattr Node cannot read, so they are
+ * not recognised: a directory deleted and made again in a container keeps, in the
+ * committed image, the lower layers' files that the container no longer saw.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { invalidArgument } from '../errors';
+import { type IdMap, toContainer } from '../idmap';
+import { WHITEOUT_PREFIX } from './apply';
+import { END_OF_ARCHIVE, type TarWriteHeader, encodeHeader, padding } from './tar';
+
+export interface PackOptions {
+  idMap: IdMap;
+  /** 'upper': 0/0 character devices are whiteouts. */
+  mode: 'rootfs' | 'upper';
+  signal?: AbortSignal;
+}
+
+const CHUNK = 1 << 20;
+
+export function isWhiteoutDevice(stat: fs.Stats): boolean {
+  return stat.isCharacterDevice() && stat.rdev === 0;
+}
+
+export function deviceNumbers(rdev: number): { major: number; minor: number } {
+  // Linux's new_encode_dev layout: 12 bits of major, 20 of minor, interleaved.
+  return { major: ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff), minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff) };
+}
+
+export async function* packDirectory(dir: string, o: PackOptions): AsyncGenerator<Buffer> {
+  const links = new Map<string, string>();
+  const owner = (stat: fs.Stats) => ({
+    uid: toContainer(o.idMap.uidMappings, stat.uid) ?? 0,
+    gid: toContainer(o.idMap.gidMappings, stat.gid) ?? 0,
+  });
+  async function* walk(rel: string): AsyncGenerator<Buffer> {
+    const names = fs.readdirSync(rel === '' ? dir : path.join(dir, rel)).sort();
+    for (const name of names) {
+      o.signal?.throwIfAborted();
+      const child = rel === '' ? name : `${rel}/${name}`;
+      const abs = path.join(dir, child);
+      const stat = fs.lstatSync(abs);
+      const base: TarWriteHeader = { name: child, type: 'file', mode: stat.mode & 0o7777, mtime: Math.floor(stat.mtimeMs / 1000), ...owner(stat) };
+      if (stat.isDirectory()) {
+        yield encodeHeader({ ...base, name: `${child}/`, type: 'directory' });
+        yield* walk(child);
+      } else if (stat.isSymbolicLink()) {
+        yield encodeHeader({ ...base, type: 'symlink', linkname: fs.readlinkSync(abs) });
+      } else if (stat.isFile()) {
+        const key = `${stat.dev}:${stat.ino}`;
+        const first = stat.nlink > 1 ? links.get(key) : undefined;
+        if (first !== undefined) {
+          yield encodeHeader({ ...base, type: 'link', linkname: first });
+          continue;
+        }
+        if (stat.nlink > 1) links.set(key, child);
+        yield encodeHeader({ ...base, size: stat.size });
+        yield* fileBody(abs, stat.size);
+        yield padding(stat.size);
+      } else if (o.mode === 'upper' && isWhiteoutDevice(stat)) {
+        const whiteout = rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${rel}/${WHITEOUT_PREFIX}${name}`;
+        yield encodeHeader({ ...base, name: whiteout, mode: 0 });
+      } else if (stat.isCharacterDevice() || stat.isBlockDevice()) {
+        const { major, minor } = deviceNumbers(stat.rdev);
+        yield encodeHeader({ ...base, type: stat.isCharacterDevice() ? 'char' : 'block', devmajor: major, devminor: minor });
+      } else if (stat.isFIFO()) {
+        yield encodeHeader({ ...base, type: 'fifo' });
+      }
+      // Sockets are not archived (as with tar and Docker).
+    }
+  }
+  yield* walk('');
+  yield END_OF_ARCHIVE;
+}
+
+/** Exactly `size` bytes of a file; a file that changes size while read is an error. */
+async function* fileBody(file: string, size: number): AsyncGenerator<Buffer> {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    let left = size;
+    while (left > 0) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
+      const n = fs.readSync(fd, buf, 0, buf.length, size - left);
+      if (n === 0) throw invalidArgument(`${file} shrank while it was being archived; stop what is writing to it and retry.`);
+      left -= n;
+      yield n === buf.length ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

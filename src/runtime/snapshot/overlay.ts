@@ -1,0 +1,141 @@
+/**
+ * The overlay snapshotter (model in ./snapshot.ts): lowerdir = the image's layer trees,
+ * top first; upperdir/workdir under the container's dir. Rootless, overlay runs inside a
+ * user namespace and keeps its whiteouts and opaque marks in `user.overlay.*` xattrs —
+ * the `userxattr` option (kernel >= 5.11), which is also what the layers were extracted
+ * with (../layer/apply.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FileChange } from '../container/container';
+import type { PreparedRootfs } from '../container/ports';
+import { failedPrecondition } from '../errors';
+import { isIdentity } from '../idmap';
+import { hasLayer, layerFsDir } from '../layer/layer';
+import { type LayerContext, removeTree } from '../layer/layer-store';
+import { isWhiteoutDevice } from '../layer/pack';
+import type { StorePaths } from '../paths';
+import type { Digest } from '../store/digest';
+import { type LowerEntry, lowerView } from './lower-view';
+import type { Snapshotter } from './snapshot';
+
+const MAX_READ = 1 << 20;
+const MAX_SYMLINK_HOPS = 40;
+const VIEW_CACHE = 8;
+
+export class OverlaySnapshotter implements Snapshotter {
+  private readonly views = new Map<string, Promise<Map<string, LowerEntry>>>();
+
+  constructor(
+    private readonly paths: StorePaths,
+    private readonly layers: LayerContext,
+  ) {}
+
+  private dir(containerId: string): string {
+    return path.join(this.paths.containers, containerId);
+  }
+
+  async prepare(containerId: string, chainIds: string[]): Promise<PreparedRootfs> {
+    const lower: string[] = [];
+    for (const chainId of [...chainIds].reverse()) {
+      if (!(await hasLayer(this.paths.root, chainId as Digest))) {
+        throw failedPrecondition(`Layer ${chainId} of container ${containerId.slice(0, 12)}'s image is missing from ${this.paths.layers}. Load or pull the image again, then start the container.`);
+      }
+      lower.push(layerFsDir(this.paths.root, chainId as Digest));
+    }
+    const dir = this.dir(containerId);
+    const [upper, work, rootfs] = ['upper', 'work', 'rootfs'].map((name) => path.join(dir, name));
+    for (const d of [upper, work, rootfs]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+    if (lower.length === 0) {
+      // overlayfs needs a lower dir; an image with no layers gets an empty one.
+      lower.push(path.join(dir, 'empty'));
+      fs.mkdirSync(lower[0], { recursive: true, mode: 0o755 });
+    }
+    const options = [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
+    if (!isIdentity(this.layers.idMap)) options.push('userxattr');
+    return { snapshotter: 'overlay', rootfsPath: rootfs, mount: { destination: '/', type: 'overlay', source: 'overlay', options } };
+  }
+
+  async readFile(containerId: string, chainIds: string[], filePath: string): Promise<string | undefined> {
+    const found = await this.resolve(containerId, chainIds, filePath);
+    if (found?.type !== 'f') return undefined;
+    const stat = fs.statSync(found.hostPath, { throwIfNoEntry: false });
+    if (!stat?.isFile() || stat.size > MAX_READ) return undefined;
+    return fs.readFileSync(found.hostPath, 'utf8');
+  }
+
+  async diff(containerId: string, chainIds: string[]): Promise<FileChange[]> {
+    const view = await this.view(chainIds);
+    const upper = path.join(this.dir(containerId), 'upper');
+    const changes: FileChange[] = [];
+    const walk = (rel: string) => {
+      const names = fs.readdirSync(rel === '' ? upper : path.join(upper, rel)).sort();
+      for (const name of names) {
+        const child = rel === '' ? name : `${rel}/${name}`;
+        const stat = fs.lstatSync(path.join(upper, child));
+        if (isWhiteoutDevice(stat)) {
+          if (view.has(child)) changes.push({ kind: 'D', path: `/${child}` });
+          continue;
+        }
+        changes.push({ kind: view.has(child) ? 'C' : 'A', path: `/${child}` });
+        if (stat.isDirectory()) walk(child);
+      }
+    };
+    if (fs.existsSync(upper)) walk('');
+    return changes;
+  }
+
+  async remove(containerId: string): Promise<void> {
+    await removeTree(this.dir(containerId), this.layers);
+  }
+
+  /** The container's view of `filePath`, symlinks followed inside the container. */
+  private async resolve(containerId: string, chainIds: string[], filePath: string): Promise<LowerEntry | undefined> {
+    const view = await this.view(chainIds);
+    const upper = path.join(this.dir(containerId), 'upper');
+    const lookup = (rel: string): LowerEntry | undefined => {
+      const parts = rel.split('/');
+      for (let i = 1; i <= parts.length; i++) {
+        const stat = fs.lstatSync(path.join(upper, ...parts.slice(0, i)), { throwIfNoEntry: false });
+        if (!stat) break;
+        if (isWhiteoutDevice(stat)) return undefined;
+        if (i === parts.length) return { type: stat.isDirectory() ? 'd' : stat.isSymbolicLink() ? 'l' : stat.isFile() ? 'f' : 'c', hostPath: path.join(upper, rel) };
+      }
+      return view.get(rel);
+    };
+    let pending = filePath.split('/').filter(Boolean);
+    let resolved: string[] = [];
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift()!;
+      if (part === '.') continue;
+      if (part === '..') {
+        resolved.pop();
+        continue;
+      }
+      const entry = lookup([...resolved, part].join('/'));
+      if (!entry) return undefined;
+      if (entry.type === 'l') {
+        if (++hops > MAX_SYMLINK_HOPS) return undefined;
+        const target = fs.readlinkSync(entry.hostPath);
+        if (target.startsWith('/')) resolved = [];
+        pending = [...target.split('/').filter(Boolean), ...pending];
+        continue;
+      }
+      resolved.push(part);
+    }
+    return resolved.length === 0 ? undefined : lookup(resolved.join('/'));
+  }
+
+  private view(chainIds: string[]): Promise<Map<string, LowerEntry>> {
+    const key = chainIds.join(',');
+    let view = this.views.get(key);
+    if (!view) {
+      view = lowerView(this.paths.root, chainIds);
+      view.catch(() => this.views.delete(key));
+      this.views.set(key, view);
+      if (this.views.size > VIEW_CACHE) this.views.delete(this.views.keys().next().value!);
+    }
+    return view;
+  }
+}
