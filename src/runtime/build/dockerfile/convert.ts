@@ -7,7 +7,7 @@
 
 import type { Node, Word } from './ast';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics';
-import { FlagSet } from './flags';
+import { FlagSet, type FlagSpec } from './flags';
 import { chompHeredocContent, isHeredocMarker, parseHeredocMarker } from './heredoc';
 import {
   subWord,
@@ -37,7 +37,7 @@ class Converter {
     return undefined;
   }
 
-  flags(spec: Parameters<typeof FlagSet.read>[1]): FlagSet {
+  flags(spec: FlagSpec): FlagSet {
     const set = FlagSet.read(this.node, spec, this.diagnostics);
     if (!set.ok) this.ok = false;
     return set;
@@ -64,12 +64,12 @@ class Converter {
     return false;
   }
 
-  commandLine(emptyAsNone: boolean, args: readonly Word[] = this.node.args): CommandLine {
+  commandLine(args: readonly Word[] = this.node.args): CommandLine {
     const files: InlineFile[] = this.node.heredocs.map((h) => ({ name: h.name, data: h.content, chomp: h.chomp, expand: h.expand, heredoc: h }));
     const json = this.node.json;
     let words: readonly Word[] = args;
     if (!json && args.length > 1) words = [{ value: args.map((a) => a.value).join(' '), range: { start: args[0].range.start, end: args[args.length - 1].range.end } }];
-    return { args: emptyAsNone && words.length === 0 ? [] : words, prependShell: !json, files };
+    return { args: words, prependShell: !json, files };
   }
 }
 
@@ -91,7 +91,7 @@ function convert(c: Converter): Instruction | undefined {
     case 'cmd':
     case 'entrypoint':
       c.flags({});
-      return { kind: node.instruction, node, command: c.commandLine(node.instruction === 'entrypoint') };
+      return { kind: node.instruction, node, command: c.commandLine() };
     case 'shell':
       c.flags({});
       if (node.args.length === 0) return c.fail('argument-count', 'SHELL requires at least one argument');
@@ -189,7 +189,7 @@ function run(c: Converter): Instruction | undefined {
     else devices.push(d.value);
   }
   if ('error' in network || 'error' in security) return undefined;
-  return { kind: 'run', node: c.node, command: c.commandLine(false), mounts, network: network.value, security: security.value, devices };
+  return { kind: 'run', node: c.node, command: c.commandLine(), mounts, network: network.value, security: security.value, devices };
 }
 
 function copyOrAdd(c: Converter): Instruction | undefined {
@@ -292,7 +292,7 @@ function healthcheck(c: Converter): HealthcheckInstruction | undefined {
   }
   const flags = c.flags({ interval: 'string', timeout: 'string', 'start-period': 'string', 'start-interval': 'string', retries: 'string' });
   if (type !== 'CMD') return c.fail('invalid-healthcheck', `Unknown type "${node.args[0].value}" in HEALTHCHECK (try CMD)`, node.args[0].range);
-  const command = c.commandLine(false, rest);
+  const command = c.commandLine(rest);
   if (command.args.length === 0) return c.fail('invalid-healthcheck', 'Missing command after HEALTHCHECK CMD');
   const durations = { interval: 0, timeout: 0, startPeriod: 0, startInterval: 0 };
   for (const [flagName, key] of [

@@ -9,7 +9,7 @@
 import type { Flag, Node } from './ast';
 import { diagnostic, type Diagnostic, type Severity } from './diagnostics';
 
-export type FlagKind = 'bool' | 'string' | 'list';
+type FlagKind = 'bool' | 'string' | 'list';
 export type FlagSpec = Readonly<Record<string, FlagKind>>;
 
 export class FlagSet {

@@ -19,7 +19,10 @@ interface Base {
 
 /** CMD, ENTRYPOINT, RUN and HEALTHCHECK CMD: exec form, or a shell command line. */
 export interface CommandLine {
-  /** The JSON elements (exec form) or the one shell command (shell form). */
+  /**
+   * The JSON elements (exec form) or the one shell command (shell form). Empty for
+   * `CMD []`/`ENTRYPOINT []`, which clear the image's value.
+   */
   readonly args: readonly Word[];
   /** Shell form: the stage's SHELL runs `args[0]`. */
   readonly prependShell: boolean;
@@ -203,8 +206,6 @@ export type Instruction =
   | MaintainerInstruction
   | HealthcheckInstruction
   | OnbuildInstruction;
-
-export type InstructionKind = Instruction['kind'];
 
 /**
  * A part of a word: precise when the word sits on one line as written, else the whole

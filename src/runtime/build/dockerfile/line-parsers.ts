@@ -270,7 +270,7 @@ function scanWord(text: string, start: number, end: number, escape: number, raw:
  * Space-separated words with quotes and escapes kept (BuildKit's parseWords), for ENV,
  * LABEL and ARG.
  */
-export function parseWords(text: string, start: number, end: number, escape: number): ScannedWord[] {
+function parseWords(text: string, start: number, end: number, escape: number): ScannedWord[] {
   const words: ScannedWord[] = [];
   for (let pos = skipSpaces(text, start, end); pos < end; pos = skipSpaces(text, pos, end)) {
     const w = scanWord(text, pos, end, escape, true);

@@ -427,7 +427,7 @@ const regexSpecial = new Set(['[', ']', '{', '}', '.', '+', '(', ')', '|', '^', 
  * A shell wildcard pattern (`?` one character, `*` any run; no bracket expressions) as a
  * regex, or an error message. `.` is written `[^\n]` to match Go's RE2 `.`.
  */
-export function shellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean): RegExp | string {
+function shellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean): RegExp | string {
   const chars = Array.from(pattern);
   let out = anchored ? '^' : '';
   const star = greedy ? '[^\\n]*' : '[^\\n]*?';

@@ -30,15 +30,6 @@ export function range(startLine: number, startCharacter: number, endLine: number
   return { start: { line: startLine, character: startCharacter }, end: { line: endLine, character: endCharacter } };
 }
 
-/** A range that covers both `a` and `b` (which must be in document order). */
-export function spanRanges(a: Range, b: Range): Range {
-  return { start: a.start, end: b.end };
-}
-
-export function comparePositions(a: Position, b: Position): number {
-  return a.line !== b.line ? a.line - b.line : a.character - b.character;
-}
-
 /** The physical lines of a document, without their line terminators. */
 export class SourceLines {
   /** Each line's text including its terminator, as BuildKit's scanner sees it. */

@@ -63,7 +63,10 @@ export interface Step {
   readonly instruction: Instruction;
   /** The variables in scope just before the instruction. */
   readonly scope: Scope;
-  /** The instruction with its variables expanded; undefined when expansion failed. */
+  /**
+   * The instruction with its variables expanded; undefined when expansion failed. ARG
+   * stays as written: the values it resolves to are in the next step's scope.
+   */
   readonly expanded: Instruction | undefined;
 }
 
