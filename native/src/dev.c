@@ -18,7 +18,7 @@ static const struct {
   const char *target, *name;
 } dev_links[] = {
     {"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-    {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
+    {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},      {"/proc/kcore", "core"},
 };
 
 /* Mounts onto `dest` inside the root, through the fd, so a symlink cannot redirect it. */
