@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { ContainerConfig } from '../../../src/runtime/container/container';
 import { HelperClient } from '../../../src/runtime/container/helper-client';
 import { OciSpec } from '../../../src/runtime/container/oci-spec';
@@ -165,18 +166,18 @@ export class Collector extends Writable {
   }
 }
 
-/** A private runtime dir and a client that starts its own daemon there. */
-export async function startClient(): Promise<{ client: HelperClient; base: string; dispose(): Promise<void> }> {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-helper-test-'));
-  const client = await HelperClient.connect({ runtimeDir: path.join(base, 'run') });
-  return {
-    client,
-    base,
-    async dispose() {
-      await client.shutdown();
-      await client.rmtree({ path: base, ...idMap }).catch(() => fs.rmSync(base, { recursive: true, force: true }));
-    },
-  };
+/** Per suite: a private runtime dir and a client that starts its own daemon there. */
+export function useHelper(): { client: HelperClient; base: string } {
+  const context = {} as { client: HelperClient; base: string };
+  before(async () => {
+    context.base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-helper-test-'));
+    context.client = await HelperClient.connect({ runtimeDir: path.join(context.base, 'run') });
+  });
+  after(async () => {
+    await context.client.shutdown();
+    await context.client.rmtree({ path: context.base, ...idMap }).catch(() => fs.rmSync(context.base, { recursive: true, force: true }));
+  });
+  return context;
 }
 
 /** Runs a container to its end (waitAttach, so no output is lost); returns its exit code. */

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { HelperClient, HelperError } from '../../../src/runtime/container/helper-client';
+import { describe, it } from 'node:test';
+import { HelperError } from '../../../src/runtime/container/helper-client';
 import { toHost } from '../../../src/runtime/idmap';
-import { idMap, isRoot, startClient } from './fixtures';
+import { idMap, isRoot, useHelper } from './fixtures';
 
 function xattr(file: string, name: string): string | undefined {
   const script = 'import os,sys\ntry: print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode())\nexcept OSError: print("")';
@@ -27,18 +27,12 @@ const hasPython = (() => {
 })();
 
 describe('berth-helper fixup and rmtree', () => {
-  let client: HelperClient;
-  let base: string;
-  let dispose: () => Promise<void>;
+  const h = useHelper();
   let n = 0;
 
-  before(async () => {
-    ({ client, base, dispose } = await startClient());
-  });
-  after(async () => dispose());
 
   function tree(): { root: string; list: (records: string[]) => string } {
-    const dir = path.join(base, `tree-${++n}`);
+    const dir = path.join(h.base, `tree-${++n}`);
     const root = path.join(dir, 'fs');
     fs.mkdirSync(path.join(root, 'd', 'sub'), { recursive: true });
     fs.mkdirSync(path.join(root, 'opaque dir'));
@@ -59,7 +53,7 @@ describe('berth-helper fixup and rmtree', () => {
 
   it('applies chown (mode kept), whiteout, opaque and xattr records', async () => {
     const t = tree();
-    await client.fixup(request(t.root, t.list(['chown 1000 1001 4755 d/f', 'chown 5 5 777 link', 'whiteout d/gone', 'opaque opaque dir', 'xattr user.berth 6869 d/f'])));
+    await h.client.fixup(request(t.root, t.list(['chown 1000 1001 4755 d/f', 'chown 5 5 777 link', 'whiteout d/gone', 'opaque opaque dir', 'xattr user.berth 6869 d/f'])));
     const f = fs.statSync(path.join(t.root, 'd', 'f'));
     assert.equal(f.uid, isRoot ? 1000 : toHost(idMap.uidMappings, 1000));
     assert.equal(f.gid, isRoot ? 1001 : toHost(idMap.gidMappings, 1001));
@@ -77,22 +71,22 @@ describe('berth-helper fixup and rmtree', () => {
   it('refuses paths that climb out of the root or pass through a symlink', async () => {
     const t = tree();
     for (const record of ['chown 0 0 600 link/passwd', 'chown 0 0 600 ../x', 'whiteout /etc/x', 'nonsense d/f']) {
-      await assert.rejects(client.fixup(request(t.root, t.list([record]))), (err: unknown) => err instanceof HelperError && err.message.includes(record.split(' ').pop()!));
+      await assert.rejects(h.client.fixup(request(t.root, t.list([record]))), (err: unknown) => err instanceof HelperError && err.message.includes(record.split(' ').pop()!));
     }
     assert.notEqual(fs.statSync('/etc/passwd').mode & 0o777, 0o600);
   });
 
   it('removes a tree of subordinate-id files and read-only directories', async () => {
     const t = tree();
-    await client.fixup(request(t.root, t.list(['chown 1000 1000 555 d/sub', 'chown 1000 1000 444 d/sub/g', 'chown 1000 1000 555 d'])));
+    await h.client.fixup(request(t.root, t.list(['chown 1000 1000 555 d/sub', 'chown 1000 1000 444 d/sub/g', 'chown 1000 1000 555 d'])));
     if (!isRoot) assert.throws(() => fs.rmSync(t.root, { recursive: true }), /EACCES|EPERM/, 'Node alone cannot remove it');
-    await client.rmtree({ path: t.root, ...idMap });
+    await h.client.rmtree({ path: t.root, ...idMap });
     assert.equal(fs.existsSync(t.root), false);
-    await client.rmtree({ path: t.root, ...idMap }); // idempotent
+    await h.client.rmtree({ path: t.root, ...idMap }); // idempotent
   });
 
   it('refuses to remove /', async () => {
-    await assert.rejects(client.rmtree({ path: '/' }), /refuses/);
-    await assert.rejects(client.rmtree({ path: '/tmp/../' }), /refuses/);
+    await assert.rejects(h.client.rmtree({ path: '/' }), /refuses/);
+    await assert.rejects(h.client.rmtree({ path: '/tmp/../' }), /refuses/);
   });
 });

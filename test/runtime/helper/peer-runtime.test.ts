@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { HelperClient } from '../../../src/runtime/container/helper-client';
+import { describe, it } from 'node:test';
 import { OciSpec } from '../../../src/runtime/container/oci-spec';
-import { busyboxLower, isRoot, makeContainer, runToEnd, startClient } from './fixtures';
+import { busyboxLower, isRoot, makeContainer, runToEnd, useHelper } from './fixtures';
 
 const runtime = isRoot ? 'crun' : 'runc';
 const installed = spawnSync(runtime, ['--version']).status === 0;
@@ -34,20 +33,14 @@ function runUnderPeer(bundleDir: string, spec: OciSpec, id: string): string {
 }
 
 describe(`berth-helper bundles under ${runtime}`, { skip: !installed && `${runtime} is not installed` }, () => {
-  let client: HelperClient;
-  let base: string;
-  let dispose: () => Promise<void>;
+  const h = useHelper();
 
-  before(async () => {
-    ({ client, base, dispose } = await startClient());
-  });
-  after(async () => dispose());
 
   it(`gives the same view of the container under ${runtime} and under Berth`, async () => {
     const script = 'echo pid=$$; hostname; id -u; id -g; grep -E "^Cap(Eff|Bnd)" /proc/self/status; cat /proc/self/uid_map | wc -l; mount | grep -c " /proc/sys "; ls /dev | grep -vx core | tr "\\n" " "';
     // runc makes no /dev/core (crun and Berth do: a link to /proc/kcore, masked anyway).
-    const c = makeContainer(base, { capDrop: ['NET_RAW'], cmd: ['sh', '-c', script] });
-    const ours = await runToEnd(client, c);
+    const c = makeContainer(h.base, { capDrop: ['NET_RAW'], cmd: ['sh', '-c', script] });
+    const ours = await runToEnd(h.client, c);
     assert.equal(ours.code, 0);
     const theirs = runUnderPeer(c.bundle, c.spec, `berth-test-${c.id.slice(0, 12)}`);
     assert.equal(ours.stdout, theirs);

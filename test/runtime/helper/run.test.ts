@@ -6,27 +6,21 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
-import { HelperClient, HelperError } from '../../../src/runtime/container/helper-client';
+import { describe, it } from 'node:test';
+import { HelperError } from '../../../src/runtime/container/helper-client';
 import { RuntimeEvent } from '../../../src/runtime/events';
 import { detectCgroupSupport } from '../../../src/runtime/host';
-import { Collector, makeContainer, runToEnd, startClient, waitFor } from './fixtures';
+import { Collector, makeContainer, runToEnd, useHelper, waitFor } from './fixtures';
 
 const limits = detectCgroupSupport().limits;
 
 describe('berth-helper run', () => {
-  let client: HelperClient;
-  let base: string;
-  let dispose: () => Promise<void>;
+  const h = useHelper();
 
-  before(async () => {
-    ({ client, base, dispose } = await startClient());
-  });
-  after(async () => dispose());
 
   it('runs the process as PID 1 of its own namespaces, with its hostname', async () => {
-    const c = makeContainer(base, { cmd: ['sh', '-c', 'echo pid=$$; hostname; ls -d /proc/[0-9]* | wc -l; echo oops >&2; exit 3'] });
-    const r = await runToEnd(client, c);
+    const c = makeContainer(h.base, { cmd: ['sh', '-c', 'echo pid=$$; hostname; ls -d /proc/[0-9]* | wc -l; echo oops >&2; exit 3'] });
+    const r = await runToEnd(h.client, c);
     assert.equal(r.code, 3);
     const [pid, hostname, processes] = r.stdout.trim().split('\n');
     assert.equal(pid, 'pid=1');
@@ -37,8 +31,8 @@ describe('berth-helper run', () => {
 
   it('writes the log in CRI format, exit.json and a container.die event', async () => {
     const long = 'x'.repeat(70_000);
-    const c = makeContainer(base, { cmd: ['sh', '-c', `echo one; echo two >&2; printf ${long}; echo; printf tail`] });
-    await runToEnd(client, c);
+    const c = makeContainer(h.base, { cmd: ['sh', '-c', `echo one; echo two >&2; printf ${long}; echo; printf tail`] });
+    await runToEnd(h.client, c);
     const log = c.log();
     // stdout and stderr are separate pipes: their order relative to each other is not kept.
     assert.equal(log.find((l) => l.startsWith('stdout ')), 'stdout one');
@@ -57,28 +51,28 @@ describe('berth-helper run', () => {
   });
 
   it('refuses mount, reboot and writes to /proc/sys', async () => {
-    const c = makeContainer(base, { cmd: ['sh', '-c', 'mount -t tmpfs t /mnt && echo mounted; reboot -f && echo rebooted; echo 1 > /proc/sys/kernel/panic && echo wrote; echo done'] });
-    const r = await runToEnd(client, c);
+    const c = makeContainer(h.base, { cmd: ['sh', '-c', 'mount -t tmpfs t /mnt && echo mounted; reboot -f && echo rebooted; echo 1 > /proc/sys/kernel/panic && echo wrote; echo done'] });
+    const r = await runToEnd(h.client, c);
     assert.equal(r.stdout, 'done\n');
     assert.match(r.stderr, /mount/);
     assert.match(r.stderr, /Read-only file system/);
   });
 
   it('drops the capabilities the spec leaves out', async () => {
-    const c = makeContainer(base, { capDrop: ['ALL'], cmd: ['sh', '-c', 'grep -E "^Cap(Eff|Prm|Bnd)" /proc/self/status; touch /tmp/f; chown 1 /tmp/f && echo chowned'] });
-    const r = await runToEnd(client, c);
+    const c = makeContainer(h.base, { capDrop: ['ALL'], cmd: ['sh', '-c', 'grep -E "^Cap(Eff|Prm|Bnd)" /proc/self/status; touch /tmp/f; chown 1 /tmp/f && echo chowned'] });
+    const r = await runToEnd(h.client, c);
     assert.deepEqual(r.stdout.trim().split('\n'), ['CapPrm:\t0000000000000000', 'CapEff:\t0000000000000000', 'CapBnd:\t0000000000000000']);
-    const d = makeContainer(base, { capDrop: ['NET_RAW'], cmd: ['sh', '-c', 'grep CapEff /proc/self/status'] });
-    const eff = parseInt((await runToEnd(client, d)).stdout.split('\t')[1], 16);
+    const d = makeContainer(h.base, { capDrop: ['NET_RAW'], cmd: ['sh', '-c', 'grep CapEff /proc/self/status'] });
+    const eff = parseInt((await runToEnd(h.client, d)).stdout.split('\t')[1], 16);
     assert.equal(eff & (1 << 13), 0, 'CAP_NET_RAW is dropped');
     assert.notEqual(eff & (1 << 0), 0, 'CAP_CHOWN is kept');
   });
 
   it('answers exec failures with Docker exit codes 127 and 126', async () => {
     for (const [cmd, code] of [[['no-such-program'], 127], [['/etc/passwd'], 126]] as const) {
-      const c = makeContainer(base, { cmd: [...cmd] });
+      const c = makeContainer(h.base, { cmd: [...cmd] });
       await assert.rejects(
-        client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false }),
+        h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false }),
         (err: unknown) => err instanceof HelperError && err.exitCode === code && /no-such-program|passwd/.test(err.message),
       );
       assert.equal(c.exit()?.exitCode, code);
@@ -86,16 +80,16 @@ describe('berth-helper run', () => {
   });
 
   it('gives a terminal of the requested size', async () => {
-    const c = makeContainer(base, { tty: true, cmd: ['sh', '-c', 'tty; stty size; echo $TERM'] });
-    const r = await runToEnd(client, c, { tty: { rows: 33, cols: 101 } });
+    const c = makeContainer(h.base, { tty: true, cmd: ['sh', '-c', 'tty; stty size; echo $TERM'] });
+    const r = await runToEnd(h.client, c, { tty: { rows: 33, cols: 101 } });
     assert.equal(r.code, 0);
     assert.match(r.stdout, /\/dev\/pts\/0\r?\n33 101\r?\nxterm/);
   });
 
   it('feeds stdin and closes it', async () => {
-    const c = makeContainer(base, { openStdin: true, cmd: ['sh', '-c', 'cat; echo end'] });
+    const c = makeContainer(h.base, { openStdin: true, cmd: ['sh', '-c', 'cat; echo end'] });
     const stdin = new PassThrough();
-    const done = runToEnd(client, c, { stdin });
+    const done = runToEnd(h.client, c, { stdin });
     stdin.write('hello\n');
     stdin.end('world\n');
     const r = await done;
@@ -109,11 +103,11 @@ describe('berth-helper run', () => {
       { cmd: ['sh', '-c', 'echo ready; while true; do sleep 0.05; done'], init: true, signals: [15], code: 143 },
     ];
     for (const t of cases) {
-      const c = makeContainer(base, { cmd: t.cmd, init: t.init });
-      await client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false });
+      const c = makeContainer(h.base, { cmd: t.cmd, init: t.init });
+      await h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false });
       await waitFor(() => (fs.readFileSync(path.join(c.dir, 'ctr.log'), 'utf8').includes('ready') ? true : undefined), 'ready');
       for (const signo of t.signals) {
-        await client.signal(path.join(c.dir, 'attach.sock'), signo);
+        await h.client.signal(path.join(c.dir, 'attach.sock'), signo);
         if (signo === 15 && t.signals.length > 1) {
           await new Promise((resolve) => setTimeout(resolve, 300));
           assert.equal(c.exit(), undefined, 'SIGTERM to a shell as PID 1 without a handler is ignored');
@@ -125,41 +119,41 @@ describe('berth-helper run', () => {
   });
 
   it('keeps the container running when the daemon is killed', async () => {
-    const c = makeContainer(base, { cmd: ['sh', '-c', 'trap "exit 5" TERM; while true; do sleep 0.05; done'] });
-    const started = await client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false });
-    const daemon = (await client.ping()).pid;
+    const c = makeContainer(h.base, { cmd: ['sh', '-c', 'trap "exit 5" TERM; while true; do sleep 0.05; done'] });
+    const started = await h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false });
+    const daemon = (await h.client.ping()).pid;
     process.kill(daemon, 'SIGKILL');
     await waitFor(() => (fs.existsSync(`/proc/${daemon}`) ? undefined : true), 'the daemon to die');
     assert.ok(fs.existsSync(`/proc/${started.monitorPid}`), 'the monitor lives on');
     assert.ok(fs.existsSync(`/proc/${started.pid}`), 'the container lives on');
-    assert.notEqual((await client.ping()).pid, daemon, 'the next request starts a new daemon');
-    await client.signal(path.join(c.dir, 'attach.sock'), 15);
+    assert.notEqual((await h.client.ping()).pid, daemon, 'the next request starts a new daemon');
+    await h.client.signal(path.join(c.dir, 'attach.sock'), 15);
     assert.equal((await waitFor(() => c.exit(), 'exit.json')).exitCode, 5);
   });
 
   it('runs exec sessions in the container', async () => {
-    const c = makeContainer(base, { hostname: 'testbox', cmd: ['sh', '-c', 'echo ready; while true; do sleep 0.05; done'] });
-    const started = await client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false });
+    const c = makeContainer(h.base, { hostname: 'testbox', cmd: ['sh', '-c', 'echo ready; while true; do sleep 0.05; done'] });
+    const started = await h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false });
     const execId = 'e1';
-    await client.exec({ id: c.id, state: c.dir, execId, pid: started.pid, process: { ...c.spec.process, args: ['sh', '-c', 'hostname; cat /proc/1/cmdline | tr "\\0" " "; echo; exit 4'] }, tty: false, stdin: false, waitAttach: true });
+    await h.client.exec({ id: c.id, state: c.dir, execId, pid: started.pid, process: { ...c.spec.process, args: ['sh', '-c', 'hostname; cat /proc/1/cmdline | tr "\\0" " "; echo; exit 4'] }, tty: false, stdin: false, waitAttach: true });
     const stdout = new Collector();
-    const attachment = await client.attach(path.join(c.dir, 'exec', execId, 'attach.sock'), { stdout, stderr: new Collector() });
+    const attachment = await h.client.attach(path.join(c.dir, 'exec', execId, 'attach.sock'), { stdout, stderr: new Collector() });
     assert.equal(await attachment.exited, 4);
     assert.match(stdout.text, /^testbox\nsh -c echo ready/);
-    await client.signal(path.join(c.dir, 'attach.sock'), 9);
+    await h.client.signal(path.join(c.dir, 'attach.sock'), 9);
     await waitFor(() => c.exit(), 'exit.json');
   });
 
   it('reports limits it cannot apply as warnings', { skip: limits.includes('memory') && 'this user can apply limits' }, async () => {
-    const c = makeContainer(base, { resources: { memory: 64 << 20 }, cmd: ['true'] }, { cgroupsPath: `berth-test/${Date.now()}` });
-    const r = await runToEnd(client, c);
+    const c = makeContainer(h.base, { resources: { memory: 64 << 20 }, cmd: ['true'] }, { cgroupsPath: `berth-test/${Date.now()}` });
+    const r = await runToEnd(h.client, c);
     assert.equal(r.code, 0);
     assert.ok(r.warnings.some((w) => /memory limit not applied/.test(w)), r.warnings.join('; '));
   });
 
   it('kills an over-allocation with the memory limit', { skip: !limits.includes('memory') && 'no memory cgroup for this user' }, async () => {
-    const c = makeContainer(base, { resources: { memory: 32 << 20 }, cmd: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=128M', 'count=1'] }, { cgroupsPath: `berth-test/${c8()}` });
-    const r = await runToEnd(client, c);
+    const c = makeContainer(h.base, { resources: { memory: 32 << 20 }, cmd: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=128M', 'count=1'] }, { cgroupsPath: `berth-test/${c8()}` });
+    const r = await runToEnd(h.client, c);
     assert.equal(r.code, 137);
     assert.equal(c.exit()?.oomKilled, true);
     const cgroup = JSON.parse(fs.readFileSync(path.join(c.dir, 'cgroup.json'), 'utf8')) as { version: number; paths: Record<string, string> };
@@ -167,8 +161,8 @@ describe('berth-helper run', () => {
   });
 
   it('stops a fork bomb with the pids limit', { skip: !limits.includes('pids') && 'no pids cgroup for this user' }, async () => {
-    const c = makeContainer(base, { resources: { pidsLimit: 16 }, cmd: ['sh', '-c', 'for i in $(seq 40); do sleep 30 & done; set -- /proc/[0-9]*; echo $#; kill -9 -1; exit 0'] }, { cgroupsPath: `berth-test/${c8()}` });
-    const r = await runToEnd(client, c);
+    const c = makeContainer(h.base, { resources: { pidsLimit: 16 }, cmd: ['sh', '-c', 'for i in $(seq 40); do sleep 30 & done; set -- /proc/[0-9]*; echo $#; kill -9 -1; exit 0'] }, { cgroupsPath: `berth-test/${c8()}` });
+    const r = await runToEnd(h.client, c);
     assert.ok(Number(r.stdout.trim()) <= 16, `${r.stdout.trim()} processes under a limit of 16`);
     assert.match(r.stderr, /fork|Resource temporarily unavailable/);
   });
