@@ -13,7 +13,7 @@ import { after, before } from 'node:test';
 import { ContainerConfig } from '../../../src/runtime/container/container';
 import { HelperClient } from '../../../src/runtime/container/helper-client';
 import { OciSpec } from '../../../src/runtime/container/oci-spec';
-import { buildSpec } from '../../../src/runtime/container/spec-builder';
+import { buildSpec, ResolvedUser } from '../../../src/runtime/container/spec-builder';
 import { ExitRecord } from '../../../src/runtime/container/state-store';
 import { currentIdMap } from '../../../src/runtime/idmap';
 
@@ -66,7 +66,7 @@ export interface TestContainer {
 }
 
 /** Writes a bundle for `config` over an overlay of the busybox tree, as the engine would. */
-export function makeContainer(base: string, config: Partial<ContainerConfig> & { cmd: string[] }, options: { cgroupsPath?: string } = {}): TestContainer {
+export function makeContainer(base: string, config: Partial<ContainerConfig> & { cmd: string[] }, options: { cgroupsPath?: string; user?: ResolvedUser } = {}): TestContainer {
   const id = newId();
   const dir = path.join(base, id.slice(0, 12));
   const bundle = path.join(dir, 'bundle');
@@ -109,7 +109,7 @@ export function makeContainer(base: string, config: Partial<ContainerConfig> & {
   };
   const spec = buildSpec({
     config: full,
-    user: { uid: 0, gid: 0, additionalGids: [], home: '/root' },
+    user: options.user ?? { uid: 0, gid: 0, additionalGids: [], home: '/root' },
     ...idMap,
     rootfsPath: path.join(dir, 'rootfs'),
     rootfsMount: { destination: '/', type: 'overlay', source: 'overlay', options: overlayOptions },

@@ -68,6 +68,31 @@ describe('berth-helper run', () => {
     assert.notEqual(eff & (1 << 0), 0, 'CAP_CHOWN is kept');
   });
 
+  it('applies the user, a read-only root, bind and tmpfs mounts, and clamps rlimits', async () => {
+    const shared = path.join(h.base, `shared-${Date.now()}`);
+    fs.mkdirSync(shared);
+    fs.writeFileSync(path.join(shared, 'hello'), 'from the host\n');
+    const c = makeContainer(
+      h.base,
+      {
+        readOnly: true,
+        mounts: [
+          { type: 'bind', source: shared, target: '/data', readOnly: true },
+          { type: 'tmpfs', target: '/scratch', readOnly: false, options: ['mode=1777'] },
+        ],
+        ulimits: [{ name: 'nofile', soft: 1024, hard: 1 << 30 }],
+        workingDir: '/scratch/work',
+        cmd: ['sh', '-c', 'id; pwd; cat /data/hello; touch /data/x || echo data-ro; touch /x || echo root-ro; touch /scratch/y && echo scratch-rw; ulimit -n'],
+      },
+      { user: { uid: 65534, gid: 65534, additionalGids: [5], home: '/nonexistent' } },
+    );
+    const r = await runToEnd(h.client, c);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0], /^uid=65534\(nobody\) gid=65534\(nogroup\)( groups=.*5\(tty\).*)?$/);
+    assert.deepEqual(lines.slice(1), ['/scratch/work', 'from the host', 'data-ro', 'root-ro', 'scratch-rw', '1024']);
+    assert.ok(r.warnings.some((w) => /clamped/.test(w)), `a warning about the clamped nofile limit: ${r.warnings.join('; ')}`);
+  });
+
   it('answers exec failures with Docker exit codes 127 and 126', async () => {
     for (const [cmd, code] of [[['no-such-program'], 127], [['/etc/passwd'], 126]] as const) {
       const c = makeContainer(h.base, { cmd: [...cmd] });
