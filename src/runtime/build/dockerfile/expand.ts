@@ -17,6 +17,11 @@ import { parseMount, type Parsed } from './run-options';
 import { emptyEnv, processWord, processWords, type ShellEnv, type ShellLexOptions } from './shell';
 import type { Range } from './source';
 
+/** Text the lexer would return unchanged: no `$`, no quotes, no escape token. */
+function isLiteral(value: string, escapeToken: string): boolean {
+  return !/[$'"]/.test(value) && !value.includes(escapeToken);
+}
+
 class Expander {
   ok = true;
 
@@ -33,6 +38,7 @@ class Expander {
   }
 
   text(value: string, range: Range, options: ShellLexOptions = {}): string {
+    if (isLiteral(value, options.escapeToken ?? this.escapeToken)) return value;
     const r = processWord(value, this.env, { escapeToken: this.escapeToken, ...options });
     if (r.error) {
       this.report(r.error.message, range);
