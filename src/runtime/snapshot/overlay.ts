@@ -35,6 +35,10 @@ export class OverlaySnapshotter implements Snapshotter {
     return path.join(this.paths.containers, containerId);
   }
 
+  upperDir(containerId: string): string {
+    return path.join(this.dir(containerId), 'upper');
+  }
+
   async prepare(containerId: string, chainIds: string[]): Promise<PreparedRootfs> {
     const lower: string[] = [];
     for (const chainId of [...chainIds].reverse()) {

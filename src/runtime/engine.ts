@@ -1,0 +1,346 @@
+/**
+ * The facade the extension and the CLI call. It composes the store, images, snapshots,
+ * containers and the helper, and it is the one place that turns their results into
+ * events. Everything a user can do in the sidebar goes through here, so the CLI and the
+ * extension can never drift apart.
+ *
+ * An Engine is cheap to open (no helper is started until a container needs one) and may
+ * be used concurrently with other Engines — in this or another process — on one store.
+ */
+import * as fs from 'node:fs/promises';
+import { BerthError } from './errors';
+import { EventLog } from './event-log';
+import { RuntimeEvent } from './events';
+import { detectCgroupSupport } from './host';
+import { defaultRuntimeDir, defaultStoreRoot, isRoot, StorePaths, storePaths } from './paths';
+import { Container, ContainerStats, ContainerSummary, CreateOptions, ExecOptions, FileChange, ListFilters, LogEntry, LogOptions, ProcessRow } from './container/container';
+import { readLog } from './container/log-reader';
+import { ContainerManager } from './container/manager';
+import { stats as sampleStats, top as listProcesses } from './container/metrics';
+import { AttachStreams, HelperPort, RootfsPort } from './container/ports';
+import type { ImageHistoryEntry, ImageSummary } from './cli/engine-port';
+import { parseChanges } from './build/dockerfile/change';
+import type { ImageService } from './image/image-service';
+import { toImageConfigChanges } from './image/config-changes';
+import { inspectView, parseFilters, summarize } from './container/views';
+import { parsePasswd } from './container/user';
+import { IdMapping } from './container/oci-spec';
+
+export interface EngineOptions {
+  root?: string;
+  runtimeDir?: string;
+}
+
+export interface EngineParts {
+  paths: StorePaths;
+  runtimeDir: string;
+  helper: () => Promise<HelperPort>;
+  events: EventLog;
+  images: ImageService;
+  rootfs: RootfsPort & { diff(containerId: string, chainIds: string[]): Promise<FileChange[]> };
+  idMappings: { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
+}
+
+export class Engine {
+  readonly events: EventLog;
+  readonly containers: ContainerManager;
+
+  protected constructor(readonly parts: EngineParts) {
+    this.events = parts.events;
+    const cgroups = detectCgroupSupport();
+    this.containers = new ContainerManager({
+      paths: parts.paths,
+      helper: parts.helper,
+      images: parts.images,
+      rootfs: parts.rootfs,
+      idMappings: parts.idMappings,
+      events: this.events,
+      cgroupsPath: (id) => (cgroups.limits.length > 0 ? `berth/${id}` : undefined),
+    });
+  }
+
+  get paths(): StorePaths {
+    return this.parts.paths;
+  }
+
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const { wireParts } = await import('./wiring');
+    const paths = storePaths(options.root ?? defaultStoreRoot());
+    const runtimeDir = options.runtimeDir ?? defaultRuntimeDir();
+    for (const dir of [paths.root, paths.tmp, paths.containers, paths.layers]) await fs.mkdir(dir, { recursive: true });
+    return new Engine(await wireParts(paths, runtimeDir));
+  }
+
+  // ---- events -------------------------------------------------------------------
+
+  /** Subscribes to events from every process on this store. Returns an unsubscribe. */
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    return this.events.watch(listener);
+  }
+
+  /** Past events (`since`), then live ones until `signal` aborts (or `until` passes). */
+  async *streamEvents(options: { since?: Date; until?: Date; signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
+    const queue: RuntimeEvent[] = [];
+    let wake: (() => void) | undefined;
+    const stop = this.events.watch((e) => {
+      queue.push(e);
+      wake?.();
+    });
+    try {
+      if (options.since) yield* await this.events.history(options.since, options.until);
+      if (options.until && options.until.getTime() <= Date.now()) return;
+      for (;;) {
+        while (queue.length > 0) {
+          const e = queue.shift()!;
+          if (options.until && Date.parse(e.time) > options.until.getTime()) return;
+          yield e;
+        }
+        if (options.signal?.aborted) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          options.signal?.addEventListener('abort', () => resolve(), { once: true });
+          if (options.until) setTimeout(resolve, Math.max(0, options.until.getTime() - Date.now())).unref();
+        });
+        if (options.until && Date.now() >= options.until.getTime() && queue.length === 0) return;
+      }
+    } finally {
+      stop();
+    }
+  }
+
+  // ---- containers ---------------------------------------------------------------
+
+  async createContainer(options: CreateOptions): Promise<Container> {
+    return this.containers.create(options);
+  }
+
+  /**
+   * create + start. Foreground (not detached): attaches `streams`, waits, returns the exit
+   * code, and removes the container afterwards when `autoRemove` is set.
+   */
+  async runContainer(options: CreateOptions & { detach?: boolean }, streams?: AttachStreams): Promise<{ id: string; exitCode?: number }> {
+    const container = await this.containers.create(options);
+    const id = container.config.id;
+    if (options.detach || !streams) {
+      try {
+        await this.containers.start(id);
+      } catch (err) {
+        if (options.autoRemove) await this.containers.remove(id, { force: true }).catch(() => undefined);
+        throw err;
+      }
+      return { id };
+    }
+    try {
+      const exitCode = await this.containers.start(id, streams);
+      return { id, exitCode };
+    } finally {
+      if (options.autoRemove) await this.containers.remove(id, { force: true }).catch(() => undefined);
+    }
+  }
+
+  async startContainer(ref: string, options: { attach?: AttachStreams } = {}): Promise<number | undefined> {
+    return this.containers.start(ref, options.attach);
+  }
+
+  async attachContainer(ref: string, streams: AttachStreams): Promise<number> {
+    return this.containers.attach(ref, streams);
+  }
+
+  async stopContainer(ref: string, options: { timeout?: number } = {}): Promise<void> {
+    await this.containers.stop(ref, options.timeout);
+  }
+
+  async killContainer(ref: string, signal = 'SIGKILL'): Promise<void> {
+    await this.containers.kill(ref, signal);
+  }
+
+  async restartContainer(ref: string, options: { timeout?: number } = {}): Promise<void> {
+    await this.containers.restart(ref, options.timeout);
+  }
+
+  async pauseContainer(ref: string): Promise<void> {
+    await this.containers.pause(ref);
+  }
+
+  async unpauseContainer(ref: string): Promise<void> {
+    await this.containers.unpause(ref);
+  }
+
+  async removeContainer(ref: string, options: { force?: boolean } = {}): Promise<string> {
+    return (await this.containers.remove(ref, options)).id;
+  }
+
+  async pruneContainers(): Promise<{ deleted: string[] }> {
+    const deleted: string[] = [];
+    for (const c of await this.containers.states.loadAll()) {
+      if (c.state.status === 'exited' || c.state.status === 'created' || c.state.status === 'dead') {
+        await this.containers.remove(c.config.id);
+        deleted.push(c.config.id);
+      }
+    }
+    return { deleted };
+  }
+
+  async listContainers(options: ListFilters = {}): Promise<ContainerSummary[]> {
+    await this.containers.collectAutoRemoved();
+    const predicates = parseFilters(options.filters ?? [], (c, ref) => c.config.image === ref || c.config.imageId.startsWith(ref) || c.config.imageId === `sha256:${ref}`);
+    const all = await this.containers.states.loadAll();
+    return all
+      .filter((c) => options.all || c.state.status === 'running' || c.state.status === 'paused')
+      .filter((c) => predicates.every((p) => p(c)))
+      .sort((a, b) => b.config.created.localeCompare(a.config.created))
+      .map(summarize);
+  }
+
+  async inspectContainer(ref: string): Promise<Record<string, unknown>> {
+    return inspectView(await this.containers.states.resolve(ref));
+  }
+
+  logs(ref: string, options: LogOptions = {}): AsyncIterable<LogEntry> {
+    const self = this;
+    return (async function* () {
+      const { config } = await self.containers.states.resolve(ref);
+      const dir = self.containers.states.dirOf(config.id);
+      const isDone = async () => {
+        const now = await self.containers.states.load(config.id);
+        return !now || (now.state.status !== 'running' && now.state.status !== 'paused');
+      };
+      yield* readLog(dir.log, options, isDone);
+    })();
+  }
+
+  async exec(ref: string, options: ExecOptions, streams: AttachStreams): Promise<number> {
+    return this.containers.exec(ref, options, streams);
+  }
+
+  async waitContainer(ref: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+    return this.containers.wait(ref, options.signal);
+  }
+
+  private async running(ref: string): Promise<Container> {
+    const c = await this.containers.states.resolve(ref);
+    if (c.state.status !== 'running' && c.state.status !== 'paused') {
+      throw new BerthError('failed-precondition', `Container ${c.config.name} is not running. Start it with \`berth start ${c.config.name}\`.`);
+    }
+    return c;
+  }
+
+  async top(ref: string): Promise<ProcessRow[]> {
+    const c = await this.running(ref);
+    const image = await this.parts.images.resolveForRun(c.config.imageId);
+    const passwd = parsePasswd((await this.parts.rootfs.readFile(c.config.id, image.chainIds, '/etc/passwd')) ?? '');
+    const hostToContainer = (uid: number) => {
+      for (const m of this.parts.idMappings.uidMappings) if (uid >= m.hostID && uid < m.hostID + m.size) return uid - m.hostID + m.containerID;
+      return uid;
+    };
+    return listProcesses(c.state.pid!, (hostUid) => {
+      const uid = hostToContainer(hostUid);
+      return passwd.find((p) => p.uid === uid)?.name ?? String(uid);
+    });
+  }
+
+  async stats(ref: string): Promise<ContainerStats> {
+    const c = await this.running(ref);
+    return sampleStats(this.containers.states.dirOf(c.config.id), c.state.pid!, c.config.id, c.config.name);
+  }
+
+  async diffContainer(ref: string): Promise<FileChange[]> {
+    const c = await this.containers.states.resolve(ref);
+    const image = await this.parts.images.resolveForRun(c.config.imageId);
+    return this.parts.rootfs.diff(c.config.id, image.chainIds);
+  }
+
+  // ---- images -------------------------------------------------------------------
+
+  async listImages(options: { all?: boolean } = {}): Promise<ImageSummary[]> {
+    return this.parts.images.listImages(options);
+  }
+
+  async inspectImage(ref: string): Promise<Record<string, unknown>> {
+    return this.parts.images.inspectImage(ref);
+  }
+
+  async imageHistory(ref: string): Promise<ImageHistoryEntry[]> {
+    return this.parts.images.imageHistory(ref);
+  }
+
+  /** Loads a docker-save or OCI archive (a path or a stream); returns the names (or ids) loaded. */
+  async loadImages(source: string | NodeJS.ReadableStream, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return this.parts.images.loadImages(source, options);
+  }
+
+  async saveImages(refs: string[], file: string | NodeJS.WritableStream, options: { format?: 'docker-archive' | 'oci-archive'; signal?: AbortSignal } = {}): Promise<void> {
+    await this.parts.images.saveImages(refs, file, options);
+  }
+
+  /** `docker import`: a rootfs tar (path or stream) or a directory becomes a one-layer image. */
+  async importImage(source: string | NodeJS.ReadableStream, reference?: string, options: { changes?: string[]; message?: string; signal?: AbortSignal } = {}): Promise<string> {
+    const changes = toImageConfigChanges(parseChanges(options.changes ?? []));
+    return this.parts.images.importImage(source, reference, { changes, message: options.message, signal: options.signal });
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    await this.parts.images.tagImage(source, target);
+  }
+
+  async removeImages(refs: string[], options: { force?: boolean } = {}): Promise<{ untagged: string[]; deleted: string[] }> {
+    return this.parts.images.removeImages(refs, options);
+  }
+
+  async pruneImages(options: { all?: boolean } = {}): Promise<{ deleted: string[]; reclaimed: number }> {
+    return this.parts.images.pruneImages(options);
+  }
+
+  /**
+   * `docker commit`: the container's writable layer on top of its image becomes a new
+   * image. A running container is paused meanwhile (as docker does by default) so the
+   * layer is a consistent snapshot.
+   */
+  async commitContainer(ref: string, options: { reference?: string; changes?: string[]; message?: string; author?: string; pause?: boolean } = {}): Promise<string> {
+    const c = await this.containers.states.resolve(ref);
+    const image = await this.parts.images.resolve(c.config.imageId);
+    const changes = toImageConfigChanges(parseChanges(options.changes ?? [], { env: image.config.config?.Env ?? [] }));
+    const pause = (options.pause ?? true) && c.state.status === 'running';
+    if (pause) await this.containers.pause(c.config.id);
+    try {
+      return await this.parts.images.commit({
+        upperDir: this.parts.images.snapshots.upperDir(c.config.id),
+        image: c.config.imageId,
+        reference: options.reference,
+        changes,
+        comment: options.message,
+        author: options.author,
+        createdBy: [...c.config.entrypoint, ...c.config.cmd].join(' '),
+      });
+    } finally {
+      if (pause) await this.containers.unpause(c.config.id);
+    }
+  }
+
+  // ---- system -------------------------------------------------------------------
+
+  async info(): Promise<Record<string, unknown>> {
+    const containers = await this.containers.states.loadAll();
+    const count = (s: string) => containers.filter((c) => c.state.status === s).length;
+    const cgroups = detectCgroupSupport();
+    const { storeSize } = await import('./store-usage');
+    return {
+      version: VERSION,
+      storeRoot: this.paths.root,
+      storeSize: await storeSize(this.paths.root),
+      runtimeDir: this.parts.runtimeDir,
+      rootless: !isRoot(),
+      idMappings: this.parts.idMappings,
+      cgroups,
+      containers: { total: containers.length, running: count('running'), paused: count('paused'), stopped: count('exited') + count('created') },
+      kernel: (await fs.readFile('/proc/sys/kernel/osrelease', 'utf8').catch(() => '')).trim(),
+    };
+  }
+
+  version(): { version: string; node: string; os: string; arch: string } {
+    return { version: VERSION, node: process.version, os: process.platform, arch: process.arch };
+  }
+}
+
+export const VERSION = '0.1.0';
+
