@@ -11,8 +11,9 @@
 # suites. A stage that cannot run, or dies without counts, adds one failure.
 #
 # Artifacts (screenshots, traces, logs) stay under test-results/. Every server and browser
-# this run starts carries BERTH_E2E_RUN in its environment; whatever is left of them on exit
-# (a crash, Ctrl-C, a CI timeout) is killed then.
+# this run starts carries BERTH_E2E_RUN in its environment, and its temp files live in one
+# per-run TMPDIR: on exit, however it came (a crash, Ctrl-C, a CI timeout's TERM), what is
+# left of both is killed and removed.
 #
 #   scripts/e2e/run.sh                    everything
 #   scripts/e2e/run.sh ui -g 'palette'    one Playwright suite, extra arguments to Playwright
@@ -100,7 +101,9 @@ finish() {
 
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
 
-rm -rf "$RESULTS/ext-host" "$RESULTS/ui" "$RESULTS/smoke"
+for suite in ext-host ui smoke; do
+  if wants "$suite"; then rm -rf "${RESULTS:?}/$suite"; fi
+done
 
 if ! run_stage setup bash -c 'bash scripts/install-deps.sh runtime && bash scripts/e2e/setup.sh'; then
   failed=1
