@@ -353,10 +353,3 @@ void cgroup_destroy(struct cgroup *cg) {
   }
 }
 
-void cgroup_free(struct cgroup *cg) {
-  for (size_t i = 0; i < cg->n; i++) {
-    free(cg->names[i]);
-    free(cg->paths[i]);
-  }
-  cg->n = 0;
-}

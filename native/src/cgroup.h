@@ -33,6 +33,5 @@ int cgroup_load(int statefd, struct cgroup *cg, struct berr *e);
 bool cgroup_oom_killed(const struct cgroup *cg);
 /* Kills what is left and removes the directories. */
 void cgroup_destroy(struct cgroup *cg);
-void cgroup_free(struct cgroup *cg);
 
 #endif

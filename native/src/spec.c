@@ -20,7 +20,7 @@ static const char *const cap_names[] = {
     "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
 };
 
-int cap_from_name(const char *name) {
+static int cap_from_name(const char *name) {
   for (size_t i = 0; i < sizeof cap_names / sizeof cap_names[0]; i++)
     if (strcasecmp(name, cap_names[i]) == 0 || strcasecmp(name, cap_names[i] + 4) == 0)
       return (int)i;
@@ -323,31 +323,3 @@ void process_spec_free(struct process_spec *p) {
   memset(p, 0, sizeof *p);
 }
 
-void spec_free(struct spec *s) {
-  free(s->root_path);
-  free(s->hostname);
-  process_spec_free(&s->process);
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    free(s->mounts[i].destination);
-    free(s->mounts[i].type);
-    free(s->mounts[i].source);
-    strv_free(s->mounts[i].options);
-  }
-  free(s->mounts);
-  for (size_t i = 0; i < s->n_ns; i++)
-    free(s->ns[i].path);
-  free(s->ns);
-  free(s->uid_maps.v);
-  free(s->gid_maps.v);
-  free(s->cgroups_path);
-  strv_free(s->masked);
-  strv_free(s->readonly);
-  for (size_t i = 0; i < s->n_sysctl; i++) {
-    free(s->sysctl[i].key);
-    free(s->sysctl[i].value);
-  }
-  free(s->sysctl);
-  free(s->rootfs_propagation);
-  free(s->name);
-  memset(s, 0, sizeof *s);
-}

@@ -10,13 +10,6 @@
 
 #include "util.h"
 
-long idmap_to_host(const struct idmaps *m, uint32_t id) {
-  for (size_t i = 0; i < m->n; i++)
-    if (id >= m->v[i].container_id && id - m->v[i].container_id < m->v[i].size)
-      return (long)m->v[i].host_id + (long)(id - m->v[i].container_id);
-  return -1;
-}
-
 static char *format_map(const struct idmaps *m) {
   size_t cap = 64 * (m->n + 1), used = 0;
   char *buf = xmalloc(cap);

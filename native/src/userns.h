@@ -12,8 +12,6 @@
 /* Called in the parent once `pid` sits in its new user namespace. Empty maps mean
  * "map container root to me", the minimal rootless mapping. */
 int userns_write_maps(pid_t pid, const struct idmaps *uids, const struct idmaps *gids, struct berr *e);
-/* Container id -> host id, or -1 when the id is not mapped. */
-long idmap_to_host(const struct idmaps *m, uint32_t id);
 /* True when /proc/self/setgroups says "deny" (a rootless single-id user namespace). */
 bool userns_setgroups_denied(void);
 /* Runs fn in a forked child that is root of a new user namespace with these maps

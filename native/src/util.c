@@ -158,7 +158,7 @@ void format_time_nano(char *buf, size_t size) {
   snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
 }
 
-void set_cloexec(int fd, bool on) {
+static void set_cloexec(int fd, bool on) {
   int flags = fcntl(fd, F_GETFD);
   if (flags >= 0)
     fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC);

@@ -57,7 +57,6 @@ int listen_unix_at(int dirfd, const char *name, int type, struct berr *e);
 
 /* "2024-05-01T10:00:00.123456789Z" (RFC 3339 with nanoseconds, UTC); buf >= 40. */
 void format_time_nano(char *buf, size_t size);
-void set_cloexec(int fd, bool on);
 void set_nonblock(int fd, bool on);
 /* Makes every fd >= `from` close-on-exec, so nothing of the monitor leaks into a container. */
 void cloexec_from(int from);

@@ -66,7 +66,7 @@ export interface TestContainer {
 }
 
 /** Writes a bundle for `config` over an overlay of the busybox tree, as the engine would. */
-export function makeContainer(base: string, config: Partial<ContainerConfig> & { cmd: string[] }, options: { cgroupsPath?: string; user?: ResolvedUser } = {}): TestContainer {
+export function makeContainer(base: string, config: Partial<ContainerConfig> & { cmd: string[] }, options: { cgroupsPath?: string; user?: ResolvedUser; terminalSize?: { rows: number; cols: number } } = {}): TestContainer {
   const id = newId();
   const dir = path.join(base, id.slice(0, 12));
   const bundle = path.join(dir, 'bundle');
@@ -115,6 +115,7 @@ export function makeContainer(base: string, config: Partial<ContainerConfig> & {
     rootfsMount: { destination: '/', type: 'overlay', source: 'overlay', options: overlayOptions },
     etcFiles,
     cgroupsPath: options.cgroupsPath,
+    terminalSize: options.terminalSize,
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
   const events = path.join(dir, 'events.jsonl');
@@ -168,14 +169,17 @@ export class Collector extends Writable {
 
 /** Per suite: a private runtime dir and a client that starts its own daemon there. */
 export function useHelper(): { client: HelperClient; base: string } {
-  const context = {} as { client: HelperClient; base: string };
+  const context = {} as { client: HelperClient; base: string; runtimeDir: string };
   before(async () => {
     context.base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-helper-test-'));
-    context.client = await HelperClient.connect({ runtimeDir: path.join(context.base, 'run') });
+    context.runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-helper-run-'));
+    context.client = await HelperClient.connect({ runtimeDir: context.runtimeDir });
   });
   after(async () => {
+    // The tree holds subordinate-id files when rootless: the daemon removes it, then leaves.
+    await context.client.rmtree({ path: context.base, ...idMap });
     await context.client.shutdown();
-    await context.client.rmtree({ path: context.base, ...idMap }).catch(() => fs.rmSync(context.base, { recursive: true, force: true }));
+    fs.rmSync(context.runtimeDir, { recursive: true, force: true });
   });
   return context;
 }

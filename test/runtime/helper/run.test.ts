@@ -104,11 +104,17 @@ describe('berth-helper run', () => {
     }
   });
 
-  it('gives a terminal of the requested size', async () => {
-    const c = makeContainer(h.base, { tty: true, cmd: ['sh', '-c', 'tty; stty size; echo $TERM'] });
-    const r = await runToEnd(h.client, c, { tty: { rows: 33, cols: 101 } });
-    assert.equal(r.code, 0);
-    assert.match(r.stdout, /\/dev\/pts\/0\r?\n33 101\r?\nxterm/);
+  it('gives a terminal of the size in the spec, resized by the client', async () => {
+    const c = makeContainer(h.base, { tty: true, cmd: ['sh', '-c', 'tty; stty size; echo $TERM; read line; stty size'] }, { terminalSize: { rows: 33, cols: 101 } });
+    await h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: true, stdin: true, waitAttach: true });
+    const stdout = new Collector();
+    const stdin = new PassThrough();
+    const attachment = await h.client.attach(path.join(c.dir, 'attach.sock'), { stdout, stderr: new Collector(), stdin });
+    await waitFor(() => (stdout.text.includes('xterm') ? true : undefined), 'the first size');
+    attachment.resize(40, 120);
+    stdin.write('go\n');
+    assert.equal(await attachment.exited, 0);
+    assert.match(stdout.text, /^\/dev\/pts\/0\r\n33 101\r\nxterm\r\n(go\r\n)?40 120\r\n$/);
   });
 
   it('feeds stdin and closes it', async () => {
