@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "util.h"
 
 static int usage(FILE *out) {
   fprintf(out,
@@ -39,6 +40,7 @@ static int cmd_daemon(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  proctitle_init(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "daemon") == 0)
     return cmd_daemon(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "version") == 0) {

@@ -241,6 +241,10 @@ void monitor_main(const struct monitor_opts *o, int result_fd) {
                       .out_r = -1, .err_r = -1, .listen_fd = -1, .epoll_fd = -1, .sig_fd = -1, .log = {.fd = -1}};
   struct berr e;
   berr_clear(&e);
+  if (m.exec)
+    proctitle_set("berth-monitor", "berth-monitor %.12s exec %.12s", o->id, o->exec_id);
+  else
+    proctitle_set("berth-monitor", "berth-monitor %.12s", o->id);
   /* Exec's process is a grandchild: as subreaper we still get to wait for it. */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   block_signals();

@@ -41,17 +41,17 @@ static int set_rlimits(const struct proc_ctx *c, struct berr *e) {
     if (setrlimit(r->resource, &want) == 0)
       continue;
     if (errno != EPERM)
-      return berr_sys(e, errno, "setrlimit %d", r->resource);
+      return berr_sys(e, errno, "setrlimit %s", r->name);
     struct rlimit cur;
     if (getrlimit(r->resource, &cur) < 0)
-      return berr_sys(e, errno, "getrlimit %d", r->resource);
+      return berr_sys(e, errno, "getrlimit %s", r->name);
     struct rlimit clamped = {.rlim_max = want.rlim_max < cur.rlim_max ? want.rlim_max : cur.rlim_max};
     clamped.rlim_cur = want.rlim_cur < clamped.rlim_max ? want.rlim_cur : clamped.rlim_max;
     if (setrlimit(r->resource, &clamped) < 0)
-      return berr_sys(e, errno, "setrlimit %d", r->resource);
+      return berr_sys(e, errno, "setrlimit %s", r->name);
     char text[160];
-    snprintf(text, sizeof text, "rlimit %d clamped to soft %llu hard %llu: raising it needs CAP_SYS_RESOURCE",
-             r->resource, (unsigned long long)clamped.rlim_cur, (unsigned long long)clamped.rlim_max);
+    snprintf(text, sizeof text, "%s clamped to soft %llu hard %llu (the host's hard limit): raising it needs CAP_SYS_RESOURCE",
+             r->name, (unsigned long long)clamped.rlim_cur, (unsigned long long)clamped.rlim_max);
     struct berr ignored;
     sync_send(c->sync_fd, SYNC_WARN, 0, text, &ignored);
   }

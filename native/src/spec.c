@@ -142,8 +142,10 @@ static int parse_rlimits(json_t *arr, struct process_spec *p, struct berr *e) {
     const char *type = json_string_value(json_object_get(r, "type"));
     int res = -1;
     for (size_t j = 0; type && j < sizeof rlimit_names / sizeof rlimit_names[0]; j++)
-      if (strcmp(type, rlimit_names[j].name) == 0)
+      if (strcmp(type, rlimit_names[j].name) == 0) {
         res = rlimit_names[j].resource;
+        p->rlimits[i].name = rlimit_names[j].name;
+      }
     if (res < 0)
       return berr_code(e, "invalid-argument", "process.rlimits[%zu]: unknown type '%s'", i, type ? type : "?");
     p->rlimits[i].resource = res;

@@ -20,6 +20,7 @@ struct idmaps {
 };
 
 struct rlimit_spec {
+  const char *name; /* "RLIMIT_NOFILE", for messages */
   int resource;
   uint64_t soft, hard;
 };

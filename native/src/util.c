@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -201,4 +202,26 @@ int listen_unix_at(int dirfd, const char *name, int type, struct berr *e) {
   if (listen(fd, 16) < 0)
     return berr_sys(e, errno, "listen on '%s'", name);
   return steal_fd(&fd);
+}
+
+static char *title_start;
+static size_t title_len;
+
+void proctitle_init(int argc, char **argv) {
+  if (argc < 1)
+    return;
+  title_start = argv[0];
+  /* The argument strings are contiguous; the title may use all of them. */
+  title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+}
+
+void proctitle_set(const char *comm, const char *fmt, ...) {
+  prctl(PR_SET_NAME, comm, 0, 0, 0);
+  if (title_start == NULL || title_len == 0)
+    return;
+  memset(title_start, 0, title_len + 1);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(title_start, title_len + 1, fmt, ap);
+  va_end(ap);
 }

@@ -60,5 +60,10 @@ void format_time_nano(char *buf, size_t size);
 void set_nonblock(int fd, bool on);
 /* Makes every fd >= `from` close-on-exec, so nothing of the monitor leaks into a container. */
 void cloexec_from(int from);
+/* Remembers where argv lives so that proctitle_set can rewrite what `ps` shows. */
+void proctitle_init(int argc, char **argv);
+/* Renames this process in `ps` (args and comm): monitors forked from the daemon would
+ * otherwise look like daemons, and `pkill -f 'berth-helper daemon'` would take them too. */
+void proctitle_set(const char *comm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

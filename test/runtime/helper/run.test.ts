@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { HelperError } from '../../../src/runtime/container/helper-client';
+import { HelperClient, HelperError } from '../../../src/runtime/container/helper-client';
 import { RuntimeEvent } from '../../../src/runtime/events';
 import { detectCgroupSupport } from '../../../src/runtime/host';
 import { Collector, makeContainer, runToEnd, useHelper, waitFor } from './fixtures';
@@ -90,7 +90,7 @@ describe('berth-helper run', () => {
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0], /^uid=65534\(nobody\) gid=65534\(nogroup\)( groups=.*5\(tty\).*)?$/);
     assert.deepEqual(lines.slice(1), ['/scratch/work', 'from the host', 'data-ro', 'root-ro', 'scratch-rw', '1024']);
-    assert.ok(r.warnings.some((w) => /clamped/.test(w)), `a warning about the clamped nofile limit: ${r.warnings.join('; ')}`);
+    assert.ok(r.warnings.some((w) => /RLIMIT_NOFILE clamped/.test(w)), `a warning about the clamped nofile limit: ${r.warnings.join('; ')}`);
   });
 
   it('answers exec failures with Docker exit codes 127 and 126', async () => {
@@ -147,6 +147,14 @@ describe('berth-helper run', () => {
       const exit = await waitFor(() => c.exit(), 'exit.json');
       assert.equal(exit.exitCode, t.code, t.cmd.join(' '));
     }
+  });
+
+  it('shares one daemon between clients that start it at the same moment', async () => {
+    const runtimeDir = path.join(h.base, 'race');
+    const clients = await Promise.all([1, 2, 3, 4].map(() => HelperClient.connect({ runtimeDir })));
+    const pids = await Promise.all(clients.map(async (c) => (await c.ping()).pid));
+    assert.equal(new Set(pids).size, 1, `one daemon, not ${pids.join(', ')}`);
+    await clients[0].shutdown();
   });
 
   it('keeps the container running when the daemon is killed', async () => {
