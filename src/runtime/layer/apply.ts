@@ -77,6 +77,11 @@ export function entryPath(name: string, what: string, field = 'path'): string {
   return parts.join('/');
 }
 
+/** The helper names the layer root '.' in fixup records. */
+function recordPath(rel: string): string {
+  return rel === '' ? '.' : rel;
+}
+
 class Extraction {
   readonly kinds = new Map<string, Kind>([['', 'd']]);
   readonly index = new LayerIndexBuilder();
@@ -145,14 +150,14 @@ class Extraction {
       this.unmapped.push(`${rel} (${h.uid}:${h.gid})`);
       return;
     }
-    this.records.push(`chown ${h.uid} ${h.gid} ${(isLink ? 0o777 : h.mode).toString(8)} ${rel}`);
+    this.records.push(`chown ${h.uid} ${h.gid} ${(isLink ? 0o777 : h.mode).toString(8)} ${recordPath(rel)}`);
   }
 
   xattrs(rel: string, h: TarHeader): void {
     for (const [name, value] of h.xattrs) {
       // Overlay's own xattrs would let a layer forge opaque dirs or redirects: dropped.
       if (/^(trusted|user)\.overlay\./.test(name) || /\s/.test(name)) continue;
-      this.records.push(`xattr ${name} ${value.toString('hex')} ${rel}`);
+      this.records.push(`xattr ${name} ${value.toString('hex')} ${recordPath(rel)}`);
     }
   }
 
@@ -262,7 +267,7 @@ class Extraction {
   }
 
   fixupRecords(): string[] {
-    return [...[...this.whiteouts].map((p) => `whiteout ${p}`), ...[...this.opaque].map((p) => `opaque ${p}`), ...this.records];
+    return [...[...this.whiteouts].map((p) => `whiteout ${p}`), ...[...this.opaque].map((p) => `opaque ${recordPath(p)}`), ...this.records];
   }
 }
 

@@ -64,7 +64,8 @@ export class LayerIndexBuilder {
 
   async write(dir: string): Promise<void> {
     this.file.types = this.types.join('');
-    await writeFileAtomic(path.join(dir, INDEX_FILE), JSON.stringify(this.file));
+    // Written into a staged layer dir, which becomes visible only by a later rename.
+    await writeFileAtomic(path.join(dir, INDEX_FILE), JSON.stringify(this.file), { durable: false });
   }
 }
 

@@ -103,7 +103,7 @@ export async function commitLayer(staged: StagedLayer, ctx: LayerContext, chainI
   let moved = false;
   try {
     if (await hasLayer(ctx.root, chainId)) return;
-    await writeJsonAtomic(path.join(staged.dir, 'layer.json'), meta);
+    await writeJsonAtomic(path.join(staged.dir, 'layer.json'), meta, { durable: false });
     try {
       await fs.rename(staged.dir, layerDir(ctx.root, chainId));
       moved = true;

@@ -20,12 +20,22 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export interface WriteOptions {
+  mode?: number;
+  /**
+   * false: atomic against a crashing process but not against power loss (no fsync) — for
+   * files that mean nothing after a reboot (leases) or that become visible only through a
+   * later durable rename.
+   */
+  durable?: boolean;
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array, { mode = 0o644, durable = true }: WriteOptions = {}): Promise<void> {
   const temp = tempNameFor(target);
   const handle = await fs.open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (err) {
     await handle.close();
     await fs.rm(temp, { force: true });
@@ -38,11 +48,11 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await fs.rm(temp, { force: true });
     throw err;
   }
-  await fsyncDir(path.dirname(target));
+  if (durable) await fsyncDir(path.dirname(target));
 }
 
-export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
-  await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n');
+export async function writeJsonAtomic(target: string, value: unknown, options?: WriteOptions): Promise<void> {
+  await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n', options);
 }
 
 /** Reads JSON, or returns `fallback` when the file does not exist (other errors propagate). */

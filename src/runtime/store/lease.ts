@@ -104,7 +104,8 @@ export class Lease {
       digests: [...this.digests],
       chainIds: [...this.chainIds],
     };
-    await writeJsonAtomic(this.file, record);
+    // A lease means nothing after a reboot (its owner is gone), so no fsync.
+    await writeJsonAtomic(this.file, record, { durable: false });
   }
 
   /** Drops the lease; what it protected is now collectable unless referenced. Idempotent. */

@@ -106,13 +106,14 @@ describe('applyLayer', () => {
 
   it('records chown for non-root owners rootless, with the mode to restore', async () => {
     const { privileged } = await extract(await packTar([
+      { name: './', type: 'directory', uid: 1001, gid: 1001, mode: 0o755 },
       { name: 'home/u', type: 'directory', uid: 1000, gid: 1000, mode: 0o700 },
       { name: 'usr/bin/su', body: 'x', uid: 0, gid: 0, mode: 0o4755 },
       { name: 'odd', body: 'x', uid: 70000, gid: 0 },
     ]), { idMap: ROOTLESS_MAP });
     assert.equal(privileged.fixups[0].request.userxattr, true);
     assert.deepEqual(privileged.fixups[0].request.uidMappings, ROOTLESS_MAP.uidMappings);
-    assert.deepEqual(privileged.records, ['chown 1000 1000 700 home/u']);
+    assert.deepEqual(privileged.records, ['chown 1001 1001 755 .', 'chown 1000 1000 700 home/u'], 'the layer root is \'.\'');
   });
 });
 
