@@ -50,7 +50,7 @@ export interface Command {
 export function imageApi<K extends keyof ImageApi>(engine: CliEngine, method: K): ImageApi[K] {
   const fn = engine[method];
   if (typeof fn !== 'function') {
-    throw new BerthError('unavailable', `This berth runtime cannot ${method.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)} yet: the engine does not provide ${method}(). Update berth.`);
+    throw new BerthError('unavailable', `This berth cannot do that yet: its runtime has no ${method}(). Update berth.`);
   }
   return (fn as (...args: unknown[]) => unknown).bind(engine) as ImageApi[K];
 }
@@ -84,4 +84,18 @@ export async function eachRef(ctx: Context, refs: string[], fn: (ref: string) =>
     }
   }
   return status;
+}
+
+/**
+ * Runs `work` with the event loop held open. The engine's file watches and timers do not
+ * hold it (right inside the extension host), so a command that follows a log or an event
+ * stream would otherwise end as soon as it had to wait.
+ */
+export async function keepingAlive<T>(work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => undefined, 60_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { ContainerStats, LogOptions } from '../../container/container';
 import { RuntimeEvent } from '../../events';
 import { UsageError, bool, list, str } from '../args';
-import { Command, Context, line } from '../command';
+import { Command, Context, keepingAlive, line } from '../command';
 import { CliEngine } from '../engine-port';
 import { FORMAT_FLAG, Row, renderList } from '../output';
 import { formatTable, shortId } from '../table';
@@ -35,10 +35,12 @@ export const logs: Command = {
     if (tail !== undefined) options.tail = tail;
     const timestamps = bool(args, 'timestamps');
     const engine = await ctx.engine();
-    for await (const entry of engine.logs(args.positionals[0], options)) {
-      const out = entry.stream === 'stderr' ? ctx.stderr : ctx.stdout;
-      out.write(timestamps ? `${rfc3339Nano(entry.time)} ${entry.text}` : entry.text);
-    }
+    await keepingAlive(async () => {
+      for await (const entry of engine.logs(args.positionals[0], options)) {
+        const out = entry.stream === 'stderr' ? ctx.stderr : ctx.stdout;
+        out.write(timestamps ? `${rfc3339Nano(entry.time)} ${entry.text}` : entry.text);
+      }
+    });
   },
 };
 
@@ -156,9 +158,11 @@ export const events: Command = {
       ...(since !== undefined ? { since: parseTimestamp(since, ctx.now()) } : {}),
       ...(until !== undefined ? { until: parseTimestamp(until, ctx.now()) } : {}),
     });
-    for await (const event of stream) {
-      if (matches(event)) printEvent(ctx, event, format);
-    }
+    await keepingAlive(async () => {
+      for await (const event of stream) {
+        if (matches(event)) printEvent(ctx, event, format);
+      }
+    });
   },
 };
 
