@@ -250,6 +250,25 @@ export class Engine {
     return this.parts.rootfs.diff(c.config.id, image.chainIds);
   }
 
+  /**
+   * `docker cp` out (GET /containers/{id}/archive), running or stopped: a tar of
+   * `srcPath`, its top entry named after the path's base name (`/.` at the end: the
+   * directory's contents). Symlinks resolve inside the container. No event is emitted.
+   */
+  async copyFromContainer(ref: string, srcPath: string): Promise<NodeJS.ReadableStream> {
+    const { openContainerFs } = await import('./container/container-fs');
+    return (await openContainerFs(ref, { states: this.containers.states, images: this.parts.images, workDir: this.paths.tmp })).archive(srcPath);
+  }
+
+  /**
+   * `docker cp` in (PUT /containers/{id}/archive): extracts the untrusted `tar` into the
+   * existing directory `destDir`; a running container is frozen meanwhile. No event is emitted.
+   */
+  async copyToContainer(ref: string, destDir: string, tar: NodeJS.ReadableStream): Promise<void> {
+    const { openContainerFs } = await import('./container/container-fs');
+    await (await openContainerFs(ref, { states: this.containers.states, images: this.parts.images, workDir: this.paths.tmp })).extract(destDir, tar as AsyncIterable<Uint8Array>);
+  }
+
   // ---- images -------------------------------------------------------------------
 
   async listImages(options: { all?: boolean } = {}): Promise<ImageSummary[]> {

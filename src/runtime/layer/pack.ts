@@ -36,10 +36,6 @@ export function deviceNumbers(rdev: number): { major: number; minor: number } {
 
 export async function* packDirectory(dir: string, o: PackOptions): AsyncGenerator<Buffer> {
   const links = new Map<string, string>();
-  const owner = (stat: fs.Stats) => ({
-    uid: toContainer(o.idMap.uidMappings, stat.uid) ?? 0,
-    gid: toContainer(o.idMap.gidMappings, stat.gid) ?? 0,
-  });
   async function* walk(rel: string): AsyncGenerator<Buffer> {
     const names = fs.readdirSync(rel === '' ? dir : path.join(dir, rel)).sort();
     for (const name of names) {
@@ -47,41 +43,58 @@ export async function* packDirectory(dir: string, o: PackOptions): AsyncGenerato
       const child = rel === '' ? name : `${rel}/${name}`;
       const abs = path.join(dir, child);
       const stat = fs.lstatSync(abs);
-      const base: TarWriteHeader = { name: child, type: 'file', mode: stat.mode & 0o7777, mtime: Math.floor(stat.mtimeMs / 1000), ...owner(stat) };
-      if (stat.isDirectory()) {
-        yield encodeHeader({ ...base, name: `${child}/`, type: 'directory' });
-        yield* walk(child);
-      } else if (stat.isSymbolicLink()) {
-        yield encodeHeader({ ...base, type: 'symlink', linkname: fs.readlinkSync(abs) });
-      } else if (stat.isFile()) {
-        const key = `${stat.dev}:${stat.ino}`;
-        const first = stat.nlink > 1 ? links.get(key) : undefined;
-        if (first !== undefined) {
-          yield encodeHeader({ ...base, type: 'link', linkname: first });
-          continue;
-        }
-        if (stat.nlink > 1) links.set(key, child);
-        yield encodeHeader({ ...base, size: stat.size });
+      if (o.mode === 'upper' && isWhiteoutDevice(stat)) {
+        const whiteout = rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${rel}/${WHITEOUT_PREFIX}${name}`;
+        yield encodeHeader({ ...entryHeader(stat, whiteout, o.idMap, links, () => '')!, type: 'file', mode: 0 });
+        continue;
+      }
+      const header = entryHeader(stat, child, o.idMap, links, () => fs.readlinkSync(abs));
+      if (header === undefined) continue;
+      yield encodeHeader(header);
+      if (header.type === 'directory') yield* walk(child);
+      if (header.type === 'file') {
         yield* fileBody(abs, stat.size);
         yield padding(stat.size);
-      } else if (o.mode === 'upper' && isWhiteoutDevice(stat)) {
-        const whiteout = rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${rel}/${WHITEOUT_PREFIX}${name}`;
-        yield encodeHeader({ ...base, name: whiteout, mode: 0 });
-      } else if (stat.isCharacterDevice() || stat.isBlockDevice()) {
-        const { major, minor } = deviceNumbers(stat.rdev);
-        yield encodeHeader({ ...base, type: stat.isCharacterDevice() ? 'char' : 'block', devmajor: major, devminor: minor });
-      } else if (stat.isFIFO()) {
-        yield encodeHeader({ ...base, type: 'fifo' });
       }
-      // Sockets are not archived (as with tar and Docker).
     }
   }
   yield* walk('');
   yield END_OF_ARCHIVE;
 }
 
+/**
+ * The tar header for one file (owners as container ids, an unmapped one as 0), or
+ * undefined for a socket, which is not archived (as with tar and Docker). A file seen
+ * before under another name (`links`, by device and inode) becomes a hard link to it.
+ */
+export function entryHeader(stat: fs.Stats, name: string, idMap: IdMap, links: Map<string, string>, readlink: () => string): TarWriteHeader | undefined {
+  const base: TarWriteHeader = {
+    name,
+    type: 'file',
+    mode: stat.mode & 0o7777,
+    mtime: Math.floor(stat.mtimeMs / 1000),
+    uid: toContainer(idMap.uidMappings, stat.uid) ?? 0,
+    gid: toContainer(idMap.gidMappings, stat.gid) ?? 0,
+  };
+  if (stat.isDirectory()) return { ...base, name: `${name}/`, type: 'directory' };
+  if (stat.isSymbolicLink()) return { ...base, type: 'symlink', linkname: readlink() };
+  if (stat.isFile()) {
+    const key = `${stat.dev}:${stat.ino}`;
+    const first = stat.nlink > 1 ? links.get(key) : undefined;
+    if (first !== undefined) return { ...base, type: 'link', linkname: first };
+    if (stat.nlink > 1) links.set(key, name);
+    return { ...base, size: stat.size };
+  }
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) {
+    const { major, minor } = deviceNumbers(stat.rdev);
+    return { ...base, type: stat.isCharacterDevice() ? 'char' : 'block', devmajor: major, devminor: minor };
+  }
+  if (stat.isFIFO()) return { ...base, type: 'fifo' };
+  return undefined;
+}
+
 /** Exactly `size` bytes of a file; a file that changes size while read is an error. */
-async function* fileBody(file: string, size: number): AsyncGenerator<Buffer> {
+export async function* fileBody(file: string, size: number): AsyncGenerator<Buffer> {
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     let left = size;

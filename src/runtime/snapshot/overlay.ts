@@ -16,11 +16,12 @@ import { type LayerContext, removeTree } from '../layer/layer-store';
 import { isWhiteoutDevice } from '../layer/pack';
 import type { StorePaths } from '../paths';
 import type { Digest } from '../store/digest';
+import { resolveInRoot } from '../container/path-resolver';
 import { type LowerEntry, lowerView } from './lower-view';
+import { childPath, MergedView } from './merged-view';
 import type { Snapshotter } from './snapshot';
 
 const MAX_READ = 1 << 20;
-const MAX_SYMLINK_HOPS = 40;
 const VIEW_CACHE = 8;
 
 export class OverlaySnapshotter implements Snapshotter {
@@ -61,11 +62,11 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async readFile(containerId: string, chainIds: string[], filePath: string): Promise<string | undefined> {
-    const found = await this.resolve(containerId, chainIds, filePath);
-    if (found?.type !== 'f') return undefined;
-    const stat = fs.statSync(found.hostPath, { throwIfNoEntry: false });
-    if (!stat?.isFile() || stat.size > MAX_READ) return undefined;
-    return fs.readFileSync(found.hostPath, 'utf8');
+    const view = await this.mergedView(containerId, chainIds);
+    const found = await resolveInRoot(view.walk, filePath, { followLast: true }).catch(() => undefined);
+    const entry = found?.name === undefined ? undefined : view.lookup(childPath(found.parent, found.name));
+    if (!entry?.stat.isFile() || entry.stat.size > MAX_READ) return undefined;
+    return fs.readFileSync(entry.hostPath, 'utf8');
   }
 
   async diff(containerId: string, chainIds: string[]): Promise<FileChange[]> {
@@ -93,42 +94,9 @@ export class OverlaySnapshotter implements Snapshotter {
     await removeTree(this.dir(containerId), this.layers);
   }
 
-  /** The container's view of `filePath`, symlinks followed inside the container. */
-  private async resolve(containerId: string, chainIds: string[], filePath: string): Promise<LowerEntry | undefined> {
-    const view = await this.view(chainIds);
-    const upper = path.join(this.dir(containerId), 'upper');
-    const lookup = (rel: string): LowerEntry | undefined => {
-      const parts = rel.split('/');
-      for (let i = 1; i <= parts.length; i++) {
-        const stat = fs.lstatSync(path.join(upper, ...parts.slice(0, i)), { throwIfNoEntry: false });
-        if (!stat) break;
-        if (isWhiteoutDevice(stat)) return undefined;
-        if (i === parts.length) return { type: stat.isDirectory() ? 'd' : stat.isSymbolicLink() ? 'l' : stat.isFile() ? 'f' : 'c', hostPath: path.join(upper, rel) };
-      }
-      return view.get(rel);
-    };
-    let pending = filePath.split('/').filter(Boolean);
-    let resolved: string[] = [];
-    let hops = 0;
-    while (pending.length > 0) {
-      const part = pending.shift()!;
-      if (part === '.') continue;
-      if (part === '..') {
-        resolved.pop();
-        continue;
-      }
-      const entry = lookup([...resolved, part].join('/'));
-      if (!entry) return undefined;
-      if (entry.type === 'l') {
-        if (++hops > MAX_SYMLINK_HOPS) return undefined;
-        const target = fs.readlinkSync(entry.hostPath);
-        if (target.startsWith('/')) resolved = [];
-        pending = [...target.split('/').filter(Boolean), ...pending];
-        continue;
-      }
-      resolved.push(part);
-    }
-    return resolved.length === 0 ? undefined : lookup(resolved.join('/'));
+  /** What the container sees, read from its upper dir and the layers (best while it is stopped). */
+  async mergedView(containerId: string, chainIds: string[]): Promise<MergedView> {
+    return new MergedView(this.upperDir(containerId), await this.view(chainIds));
   }
 
   private view(chainIds: string[]): Promise<Map<string, LowerEntry>> {

@@ -1,0 +1,113 @@
+/**
+ * What a stopped container sees: its overlay upper dir over the image's layers, merged
+ * the way overlayfs would, without mounting anything. The upper dir is read directly (a
+ * 0/0 character device is a whiteout); the layers through their merged index
+ * (./lower-view.ts).
+ *
+ * Lookups go one component at a time from a directory already known to be one, so a
+ * symlink the container planted in its upper dir is never followed by the host; path
+ * resolution with symlinks is ../container/path-resolver.ts's job.
+ *
+ * Known gap: a directory the container deleted and made again is opaque in the upper dir
+ * through an xattr Node cannot read, so the layers' old files below it still show here
+ * (as in ../layer/pack.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Walk } from '../container/path-resolver';
+import { isWhiteoutDevice } from '../layer/pack';
+import type { LowerEntry } from './lower-view';
+
+/** `name` in the directory `dir` ('' for the root). */
+export function childPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+export interface MergedEntry {
+  /** The file on the host: in the upper dir, or in the topmost layer that has it. */
+  hostPath: string;
+  /** Where it is: the container's own layer or the image's. */
+  layer: 'upper' | 'lower';
+  stat: fs.Stats;
+}
+
+export class MergedView {
+  private children?: Map<string, string[]>;
+
+  constructor(
+    readonly upper: string,
+    private readonly lower: Map<string, LowerEntry>,
+  ) {}
+
+  /** For resolveInRoot: handles are paths relative to the root. */
+  readonly walk: Walk<string> = {
+    root: '',
+    step: async (dir, name) => {
+      const entry = this.lookup(childPath(dir, name));
+      if (!entry) return undefined;
+      if (entry.stat.isDirectory()) return { type: 'directory' };
+      if (entry.stat.isSymbolicLink()) return { type: 'symlink', target: fs.readlinkSync(entry.hostPath) };
+      return { type: 'other' };
+    },
+    enter: async (dir, name) => childPath(dir, name),
+    release: () => undefined,
+  };
+
+  /** `rel` ('' for the root, no leading slash): what the container sees there, lstat-like. */
+  lookup(rel: string): MergedEntry | undefined {
+    const upper = this.upperState(rel);
+    if (upper === 'hidden') return undefined;
+    if (upper !== undefined) return { hostPath: path.join(this.upper, rel), layer: 'upper', stat: upper };
+    const entry = this.lower.get(rel);
+    if (rel !== '' && !entry) return undefined;
+    const hostPath = entry?.hostPath ?? this.upper;
+    const stat = fs.lstatSync(hostPath, { throwIfNoEntry: false });
+    return stat && { hostPath, layer: 'lower', stat };
+  }
+
+  /** Names in the directory `rel`, sorted. */
+  list(rel: string): string[] {
+    const names = new Set(this.lowerChildren().get(rel) ?? []);
+    const dir = rel === '' ? this.upper : path.join(this.upper, rel);
+    if (this.upperState(rel) !== undefined) {
+      for (const name of fs.readdirSync(dir)) {
+        const stat = fs.lstatSync(path.join(dir, name));
+        if (isWhiteoutDevice(stat)) names.delete(name);
+        else names.add(name);
+      }
+    }
+    return [...names].sort();
+  }
+
+  /**
+   * The upper dir's word on `rel`: its stat when it has it, 'hidden' when a whiteout or a
+   * non-directory on the way hides the layers, undefined when the layers decide.
+   */
+  private upperState(rel: string): fs.Stats | 'hidden' | undefined {
+    let at = this.upper;
+    const parts = rel === '' ? [] : rel.split('/');
+    for (let i = 0; i <= parts.length; i++) {
+      if (i > 0) at = path.join(at, parts[i - 1]);
+      const stat = fs.lstatSync(at, { throwIfNoEntry: false });
+      if (!stat) return undefined;
+      if (isWhiteoutDevice(stat)) return 'hidden';
+      if (i === parts.length) return stat;
+      if (!stat.isDirectory()) return 'hidden';
+    }
+    return undefined;
+  }
+
+  private lowerChildren(): Map<string, string[]> {
+    if (!this.children) {
+      this.children = new Map();
+      for (const key of this.lower.keys()) {
+        const slash = key.lastIndexOf('/');
+        const parent = slash < 0 ? '' : key.slice(0, slash);
+        let list = this.children.get(parent);
+        if (!list) this.children.set(parent, (list = []));
+        list.push(key.slice(slash + 1));
+      }
+    }
+    return this.children;
+  }
+}
