@@ -18,7 +18,11 @@ case "${1:-runtime}" in
   *) echo "usage: $0 runtime|test" >&2; exit 2 ;;
 esac
 
-# npm install runs the package's own install script, which builds native/.
+# npm install runs the package's own install and prepare scripts: native/ and the bundles.
 if [ ! -x native/build/berth-helper ] || [ ! -d node_modules/tar-stream ] || [ package.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
+else
+  # Up to date dependencies; sources may have changed since (a pull): rebuild, both are quick.
+  make -s -C native
+  node esbuild.mjs
 fi

@@ -244,6 +244,15 @@ export class Engine {
     return sampleStats(this.containers.states.dirOf(c.config.id), c.state.pid!, c.config.id, c.config.name);
   }
 
+  /** Bytes of the writable layer (`rw`) and of everything the container sees (`rootFs`), for `ps -s`. */
+  async containerSize(ref: string): Promise<{ rw: number; rootFs: number }> {
+    const c = await this.containers.states.resolve(ref);
+    const { diskUsage } = await import('./disk-usage');
+    const rw = await diskUsage(this.parts.images.snapshots.upperDir(c.config.id));
+    const image = (await this.listImages()).find((i) => i.id === c.config.imageId);
+    return { rw, rootFs: rw + (image?.size ?? 0) };
+  }
+
   async diffContainer(ref: string): Promise<FileChange[]> {
     const c = await this.containers.states.resolve(ref);
     const image = await this.parts.images.resolveForRun(c.config.imageId);
@@ -342,15 +351,17 @@ export class Engine {
     const containers = await this.containers.states.loadAll();
     const count = (s: string) => containers.filter((c) => c.state.status === s).length;
     const cgroups = detectCgroupSupport();
-    const { storeSize } = await import('./store-usage');
+    const { diskUsage } = await import('./disk-usage');
     return {
       version: VERSION,
       storeRoot: this.paths.root,
-      storeSize: await storeSize(this.paths.root),
+      storeSize: await diskUsage(this.paths.root),
       runtimeDir: this.parts.runtimeDir,
       rootless: !isRoot(),
       idMappings: this.parts.idMappings,
       cgroups,
+      // Layers are stacked with overlayfs (in a user namespace when rootless).
+      snapshotter: 'overlay',
       containers: { total: containers.length, running: count('running'), paused: count('paused'), stopped: count('exited') + count('created') },
       kernel: (await fs.readFile('/proc/sys/kernel/osrelease', 'utf8').catch(() => '')).trim(),
     };

@@ -1,8 +1,8 @@
-/** Disk usage of a store, for `info` (du-like: allocated blocks, hard links counted once). */
+/** Disk usage of a tree (du-like: allocated blocks, hard links counted once), for `info` and `ps -s`. */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
-export async function storeSize(root: string): Promise<number> {
+export async function diskUsage(root: string): Promise<number> {
   const seen = new Set<string>();
   let total = 0;
   const walk = async (dir: string): Promise<void> => {
