@@ -20,6 +20,7 @@
 
 struct fixup {
   const char *root;
+  int rootfd; /* opened before entering the user namespace: a container's /proc/<pid>/root is not reachable from it */
   char *list; /* the records, read before entering the user namespace */
   bool userxattr;
 };
@@ -144,9 +145,7 @@ static int apply_record(int rootfd, char *line, bool userxattr, struct berr *e) 
 
 static int apply_fixups(void *arg, struct berr *e) {
   struct fixup *f = arg;
-  _cleanup_fd_ int rootfd = TEMP_FAILURE_RETRY(open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (rootfd < 0)
-    return berr_sys(e, errno, "open fixup root '%s'", f->root);
+  int rootfd = f->rootfd;
   size_t n = 0;
   char *save = NULL;
   for (char *line = strtok_r(f->list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -174,6 +173,10 @@ int op_fixup(json_t *req, json_t *reply, struct berr *e) {
   if (req_absolute_path(req, "root", &f.root, e) < 0 || req_absolute_path(req, "list", &list, e) < 0 ||
       req_maps(req, &uids, &gids, e) < 0)
     return -1;
+  _cleanup_fd_ int rootfd = TEMP_FAILURE_RETRY(open(f.root, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (rootfd < 0)
+    return berr_sys(e, errno, "open fixup root '%s'", f.root);
+  f.rootfd = rootfd;
   f.list = read_file_at(AT_FDCWD, list, NULL, e);
   if (f.list == NULL)
     return berr_wrap(e, "fixup list");

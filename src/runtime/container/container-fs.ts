@@ -231,6 +231,10 @@ export class ContainerFs {
     const { tree } = await this.open(false);
     try {
       const at = contents ? await resolveInRoot(tree, p, { followLast: true }) : await resolveInRoot(tree, p, { followLast: false });
+      if (contents && at.name !== undefined && !(await tree.lookup(at.parent, at.name))?.stat.isDirectory()) {
+        release(tree, at);
+        throw new BerthError('not-found', `'${at.path}' is not a directory in the container, so '${p}' names nothing.`);
+      }
       const dir = contents && at.name !== undefined ? await tree.enter(at.parent, at.name) : at.parent;
       if (contents && at.name !== undefined) release(tree, at);
       const name = contents ? undefined : at.name;

@@ -141,8 +141,8 @@ export class ProcRootTree implements ContainerTree<DirFd> {
   }
 
   async enter(dir: DirFd, name: string): Promise<DirFd> {
-    const fd = await fsp.open(this.at(dir, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-    return { fd: fd.fd, path: childPath(dir.path, name) };
+    const fd = fs.openSync(this.at(dir, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    return { fd, path: childPath(dir.path, name) };
   }
 
   release(dir: DirFd): void {
