@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
+import { getEngine } from './engine-access';
 
 // Activation stays cheap: the runtime is required only when a command first needs it.
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('berth.runtime.info', async () => {
-      const { Engine } = await import('../runtime/engine');
-      const engine = await Engine.open();
-      const info = await engine.info();
+      const info = await (await getEngine()).info();
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(info, null, 2) });
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
