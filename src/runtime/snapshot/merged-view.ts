@@ -101,6 +101,7 @@ export class MergedView {
     if (!this.children) {
       this.children = new Map();
       for (const key of this.lower.keys()) {
+        if (key === '') continue;
         const slash = key.lastIndexOf('/');
         const parent = slash < 0 ? '' : key.slice(0, slash);
         let list = this.children.get(parent);
