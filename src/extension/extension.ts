@@ -1,15 +1,46 @@
 import * as vscode from 'vscode';
 import { getEngine } from './engine-access';
+import { registerCommands } from './commands/commands';
+import { registerCommand } from './commands/register';
+import { ContainerFileSystem } from './files/container-file-system';
+import { CONTAINER_SCHEME } from './files/container-uri';
+import { disposeOutput, output } from './output';
+import { ContainersView } from './views/containers-view';
+import { ImagesView } from './views/images-view';
+import { RuntimeModel } from './views/runtime-model';
+import { createStatusBar } from './views/status-bar';
 
-// Activation stays cheap: the runtime is required only when a command first needs it.
+// Activation stays cheap: nothing here touches the runtime; the model opens the engine
+// once the views ask for their children (or a command needs it), after activate returns.
 export function activate(context: vscode.ExtensionContext): void {
+  const began = performance.now();
+  const model = new RuntimeModel();
+  const containersView = new ContainersView(model);
+  const imagesView = new ImagesView(model);
+  const containersTree = vscode.window.createTreeView('berth.containers', { treeDataProvider: containersView, canSelectMany: true, showCollapseAll: true });
+  const imagesTree = vscode.window.createTreeView('berth.images', { treeDataProvider: imagesView, canSelectMany: true });
+  const containerFs = new ContainerFileSystem();
   context.subscriptions.push(
-    vscode.commands.registerCommand('berth.runtime.info', async () => {
+    model,
+    containersView,
+    imagesView,
+    containersTree,
+    imagesTree,
+    containerFs,
+    vscode.workspace.registerFileSystemProvider(CONTAINER_SCHEME, containerFs, { isCaseSensitive: true }),
+    createStatusBar(model),
+    ...registerCommands({ extension: context, model, containersView, containersTree, imagesView, imagesTree }),
+    registerCommand('berth.runtime.info', 'Show runtime info', async () => {
       const info = await (await getEngine()).info();
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(info, null, 2) });
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
   );
+  // The status bar counts running containers from the first moment, not only once a view is open.
+  setTimeout(() => void model.start(), 0);
+  output().info(`activated in ${(performance.now() - began).toFixed(1)} ms`);
 }
 
-export function deactivate(): void {}
+export function deactivate(): void {
+  disposeOutput();
+}

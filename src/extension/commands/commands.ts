@@ -1,0 +1,17 @@
+/** Every command of the views, registered in one place (ids `berth.<resource>.<verb>`). */
+import * as vscode from 'vscode';
+import type { CommandContext } from './context';
+import { registerLifecycleCommands } from './containers/lifecycle';
+import { registerCommand } from './register';
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return [
+    ...registerLifecycleCommands(ctx),
+    registerCommand('berth.containers.refresh', 'Refresh', () => ctx.model.refresh()),
+    registerCommand('berth.images.refresh', 'Refresh', () => ctx.model.refresh()),
+    registerCommand('berth.images.toggleDangling', 'Show or hide dangling images', async () => {
+      const settings = vscode.workspace.getConfiguration('berth.images');
+      await settings.update('showDangling', !settings.get<boolean>('showDangling', false), vscode.ConfigurationTarget.Global);
+    }),
+  ];
+}
