@@ -10,7 +10,8 @@
 import * as fs from 'node:fs/promises';
 import { BerthError } from './errors';
 import { EventLog } from './event-log';
-import { RuntimeEvent } from './events';
+import { RuntimeEvent, TransferProgress } from './events';
+import type { RegistryService } from './registry/service';
 import { detectCgroupSupport } from './host';
 import { defaultRuntimeDir, defaultStoreRoot, isRoot, StorePaths, storePaths } from './paths';
 import { Container, ContainerStats, ContainerSummary, CreateOptions, ExecOptions, FileChange, ListFilters, LogEntry, LogOptions, ProcessRow } from './container/container';
@@ -343,6 +344,76 @@ export class Engine {
     } finally {
       if (pause) await this.containers.unpause(c.config.id);
     }
+  }
+
+  // ---- registries -----------------------------------------------------------------
+
+  private registryService: Promise<RegistryService> | undefined;
+
+  /** The registry client over this engine's store (loaded on first use: most sessions never pull). */
+  private registries(): Promise<RegistryService> {
+    this.registryService ??= import('./registry/service').then(({ RegistryService: Service }) => new Service(this.parts.images, {}, (event) => this.events.append(event)));
+    return this.registryService;
+  }
+
+  /**
+   * Pulls an image (Docker Hub naming: `busybox` is `docker.io/library/busybox:latest`),
+   * the host platform's from an index unless `platform` (`linux/arm64`) says otherwise.
+   * Returns the name it is stored under, its id and manifest digest.
+   */
+  async pullImage(reference: string, options: { platform?: string; insecure?: boolean; onProgress?: (p: TransferProgress) => void; signal?: AbortSignal } = {}): Promise<{ name: string; id: string; digest: string }> {
+    const { parsePlatform } = await import('./image/platform');
+    return (await this.registries()).pull(reference, { ...options, platform: options.platform ? parsePlatform(options.platform) : undefined });
+  }
+
+  /** Pushes the image `source` names to its own name, or to `target`; returns the manifest digest. */
+  async pushImage(source: string, options: { target?: string; insecure?: boolean; onProgress?: (p: TransferProgress) => void; signal?: AbortSignal } = {}): Promise<string> {
+    return (await this.registries()).push(source, options.target, options);
+  }
+
+  /** Checks the credentials with the registry, then stores them in the Docker config file; returns the registry's name. */
+  async login(server: string, credentials: { username: string; password: string }, options: { insecure?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+    return (await this.registries()).login(server, credentials, options);
+  }
+
+  /** Forgets the stored credentials; false when there were none. */
+  async logout(server: string): Promise<boolean> {
+    return (await this.registries()).logout(server);
+  }
+
+  /** Registries the user is logged in to (from the Docker config file). */
+  async listRegistries(): Promise<string[]> {
+    return (await this.registries()).registries();
+  }
+
+  /** Repositories of a registry (`/v2/_catalog`); `not-found` or `permission-denied` where it does not list them. */
+  async registryCatalog(server: string, options: { insecure?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+    return (await this.registries()).catalog(server, options);
+  }
+
+  /** Tags of a repository in its registry (`localhost:5000/app`). */
+  async registryTags(repository: string, options: { insecure?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+    return (await this.registries()).tags(repository, options);
+  }
+
+  // ---- builds -------------------------------------------------------------------
+
+  /**
+   * `docker build`: builds `options.dockerfile` in `options.context` (see ./build/build.ts).
+   * A Dockerfile error is an `invalid-argument` naming file:line:column, raised before any
+   * step runs; a failed step names its line too. Nothing is named unless the build succeeds.
+   */
+  async buildImage(options: BuildOptions): Promise<BuildResult> {
+    const { build } = await import('./build/builder');
+    const result = await build({ paths: this.paths, images: this.parts.images, helper: this.parts.helper, idMappings: this.parts.idMappings }, options);
+    await this.events.append({ type: 'image.build', id: result.id, ...(result.names[0] && { name: familiarName(result.names[0]) }) });
+    return result;
+  }
+
+  /** `builder prune`: forgets every build cache record and cache mount. */
+  async pruneBuildCache(): Promise<{ records: number }> {
+    const { pruneBuildCache } = await import('./build/builder');
+    return pruneBuildCache({ paths: this.paths, images: this.parts.images, helper: this.parts.helper, idMappings: this.parts.idMappings });
   }
 
   // ---- system -------------------------------------------------------------------

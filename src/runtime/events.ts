@@ -16,7 +16,7 @@ export type ContainerEventType =
   | 'container.destroy'
   | 'container.exec';
 
-export type ImageEventType = 'image.load' | 'image.pull' | 'image.tag' | 'image.untag' | 'image.delete' | 'image.import' | 'image.save' | 'image.commit' | 'image.build';
+export type ImageEventType = 'image.load' | 'image.pull' | 'image.push' | 'image.tag' | 'image.untag' | 'image.delete' | 'image.import' | 'image.save' | 'image.commit' | 'image.build';
 
 export interface RuntimeEvent {
   type: ContainerEventType | ImageEventType;
@@ -35,4 +35,20 @@ export interface RuntimeEvent {
 export function isRuntimeEvent(value: unknown): value is RuntimeEvent {
   const v = value as Partial<RuntimeEvent> | null;
   return typeof v === 'object' && v !== null && typeof v.type === 'string' && typeof v.id === 'string' && typeof v.time === 'string';
+}
+
+/**
+ * Progress of one blob in a pull or a push, reported to the caller (the CLI's progress
+ * display, the extension's notification) and not written to the event log: it is
+ * per-operation chatter, not a change of state. Statuses follow docker's wording.
+ */
+export interface TransferProgress {
+  operation: 'pull' | 'push';
+  digest: string;
+  /** `layer` or `config`: what the blob is to the image. */
+  kind: 'layer' | 'config';
+  status: 'waiting' | 'downloading' | 'retrying' | 'exists' | 'complete' | 'uploading' | 'mounted';
+  /** Bytes transferred so far, and the blob's size. */
+  current: number;
+  total: number;
 }

@@ -3,6 +3,7 @@
  * fake and so a change of the facade's signatures shows up here as a type error.
  */
 import type { Engine } from '../engine';
+import type { TransferProgress } from '../events';
 
 export type ContainerApi = Pick<
   Engine,
@@ -93,6 +94,14 @@ export interface ImageApi {
   copyToContainer(ref: string, destDir: string, tar: NodeJS.ReadableStream): Promise<void>;
   /** Bytes in the writable layer, and those plus the image's (docker's SizeRw, SizeRootFs). */
   containerSize(ref: string): Promise<{ rw: number; rootFs: number }>;
+  /** Pulls from a registry with per-blob progress; returns the familiar name, image id and manifest digest. */
+  pullImage(reference: string, options: { platform?: string; insecure?: boolean; onProgress?: (p: TransferProgress) => void }): Promise<{ name: string; id: string; digest: string }>;
+  /** Pushes to the registry the name says; returns the manifest digest. */
+  pushImage(source: string, options: { insecure?: boolean; onProgress?: (p: TransferProgress) => void }): Promise<string>;
+  /** `unauthorized` when the registry refuses the credentials; returns the registry's name. */
+  login(server: string, credentials: { username: string; password: string }, options: { insecure?: boolean }): Promise<string>;
+  /** False when there were no credentials to remove. */
+  logout(server: string): Promise<boolean>;
 }
 
 export type CliEngine = ContainerApi & Partial<ImageApi>;

@@ -41,8 +41,8 @@ export interface LoadedImage {
   names: string[];
 }
 
-/** An image as the archive describes it, before anything is committed. */
-interface Candidate {
+/** An image as an archive or a registry describes it, before anything is committed. */
+export interface Candidate {
   names: string[];
   /** The manifest bytes as found (OCI), or undefined when Berth writes one (docker-save). */
   manifestBytes?: Buffer;
@@ -174,7 +174,13 @@ function refNames(d: Descriptor): string[] {
   return name ? [normalizeName(name)] : [];
 }
 
-async function commitCandidate(c: Candidate, what: string, deps: LoadDeps, lease: Lease): Promise<LoadedImage> {
+/**
+ * Stores an image from its blobs — the one path shared by load and pull: checks each
+ * layer against the config's diff ids, names its staged tree (or extracts it from the
+ * stored blob), then writes the config and the manifest, all under `lease`. The caller
+ * points refs.json at the result last.
+ */
+export async function commitCandidate(c: Candidate, what: string, deps: LoadDeps, lease: Lease): Promise<LoadedImage> {
   const diffIds = c.config.rootfs.diff_ids;
   if (diffIds.length !== c.layers.length) {
     throw invalidArgument(`${what}: the config lists ${diffIds.length} layers (rootfs.diff_ids) but the manifest ${c.layers.length}.`);

@@ -128,9 +128,11 @@ export async function storeAndStage(
   body: AsyncIterator<Buffer>,
   name: string,
   o: ReadArchiveOptions,
+  /** What the content must be when the caller knows (a registry's descriptor). */
+  expected?: { digest: Digest; size: number },
 ): Promise<ArchiveMember & { kind: 'blob' }> {
   const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
-  const writer = await o.content.openWriter({ lease: o.lease, ...(named && { expected: { digest: `sha256:${named[1]}` as Digest } }) });
+  const writer = await o.content.openWriter({ lease: o.lease, expected: expected ?? (named ? { digest: `sha256:${named[1]}` as Digest } : undefined) });
   try {
     if (first) writer.write(first);
     const rest = new WritingSource(body, writer);
@@ -145,7 +147,7 @@ export async function storeAndStage(
     }
     await rest.drain();
     const info = await writer.commit().catch((err) => {
-      throw invalidArgument(`${o.what}: member '${name}' does not match its name: ${(err as Error).message}`, err);
+      throw invalidArgument(named ? `${o.what}: member '${name}' does not match its name: ${(err as Error).message}` : `${o.what}: ${(err as Error).message}`, err);
     });
     return { kind: 'blob', digest: info.digest, size: info.size, compression, ...(staged && { staged }), ...(stageError !== undefined && { stageError }) };
   } finally {

@@ -9,6 +9,7 @@ import { history, imagePrune, images, rmi, tag } from './images';
 import { commit, importImage, load, save } from './archives';
 import { containerInspect, imageInspect, inspect } from './inspect';
 import { diff, events, logs, stats, top } from './observe';
+import { login, logout, pull, push } from './registry';
 import { attach, create, exec, run, start } from './run';
 import { info, version } from './system';
 
@@ -19,8 +20,8 @@ export interface Group {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  attach, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, load, logs,
-  pause, ps, restart, rm, rmi, run, save, start, stats, stop, tag, top, unpause, version, wait,
+  attach, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, load, login, logout, logs,
+  pause, ps, pull, push, restart, rm, rmi, run, save, start, stats, stop, tag, top, unpause, version, wait,
 };
 
 export const GROUPS: Record<string, Group> = {
@@ -33,6 +34,6 @@ export const GROUPS: Record<string, Group> = {
   },
   image: {
     summary: 'Manage images',
-    commands: { history, import: importImage, inspect: imageInspect, load, ls: images, list: images, prune: imagePrune, rm: rmi, remove: rmi, save, tag },
+    commands: { history, import: importImage, inspect: imageInspect, load, ls: images, list: images, prune: imagePrune, pull, push, rm: rmi, remove: rmi, save, tag },
   },
 };

@@ -13,7 +13,7 @@ async function confirm(ctx: Context, warning: string): Promise<boolean> {
   return /^y(es)?$/i.test(answer.trim());
 }
 
-function readLine(input: NodeJS.ReadableStream): Promise<string> {
+export function readLine(input: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
     const onData = (chunk: Buffer | string) => {
