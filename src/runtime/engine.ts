@@ -26,6 +26,8 @@ import { toImageConfigChanges } from './image/config-changes';
 import { inspectView, parseFilters, summarize } from './container/views';
 import { parsePasswd } from './container/user';
 import { IdMapping } from './container/oci-spec';
+import type { BuildOptions, BuildResult } from './build/build';
+import { familiarName } from './image/reference';
 
 export interface EngineOptions {
   root?: string;

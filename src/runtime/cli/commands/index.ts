@@ -4,6 +4,7 @@
  */
 import { Command } from '../command';
 import { containerPrune, kill, pause, ps, restart, rm, stop, unpause, wait } from './containers';
+import { build, builderPrune } from './build';
 import { cp } from './cp';
 import { history, imagePrune, images, rmi, tag } from './images';
 import { commit, importImage, load, save } from './archives';
@@ -20,11 +21,15 @@ export interface Group {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  attach, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, load, login, logout, logs,
+  attach, build, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, load, login, logout, logs,
   pause, ps, pull, push, restart, rm, rmi, run, save, start, stats, stop, tag, top, unpause, version, wait,
 };
 
 export const GROUPS: Record<string, Group> = {
+  builder: {
+    summary: 'Manage builds',
+    commands: { prune: builderPrune },
+  },
   container: {
     summary: 'Manage containers',
     commands: {
@@ -34,6 +39,6 @@ export const GROUPS: Record<string, Group> = {
   },
   image: {
     summary: 'Manage images',
-    commands: { history, import: importImage, inspect: imageInspect, load, ls: images, list: images, prune: imagePrune, pull, push, rm: rmi, remove: rmi, save, tag },
+    commands: { build, history, import: importImage, inspect: imageInspect, load, ls: images, list: images, prune: imagePrune, pull, push, rm: rmi, remove: rmi, save, tag },
   },
 };

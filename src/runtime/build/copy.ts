@@ -1,0 +1,273 @@
+/**
+ * COPY and ADD without a container: the layer tar is written straight from the sources.
+ *
+ * Two phases, so a cache hit costs no copying: `planCopy` resolves sources (globs,
+ * `.dockerignore` already applied by the tree, `--exclude`), decides every destination
+ * path with Docker's rules, and digests the content (file digests are cached by stat);
+ * `copyLayer` writes the planned entries as a tar.
+ *
+ * Destination rules (BuildKit's): a relative destination is under WORKDIR; it is a
+ * directory when it ends in `/`, when several sources match, or when the base image
+ * already has a directory there; a source directory's *contents* are copied. Paths are
+ * resolved through the base image's symlinks (Debian's /bin -> usr/bin), so the layer
+ * never replaces a symlinked directory with a real one. Parent directories that exist
+ * keep their attributes; new ones are 0755 root. Everything is owned by 0:0 unless
+ * `--chown` (a user without a group means the same number for both, as Docker does).
+ */
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AddInstruction, CopyInstruction, InlineFile } from './dockerfile/dockerfile';
+import { invalidArgument } from '../errors';
+import { type IdMap, toContainer } from '../idmap';
+import { decompress, sniffCompression } from '../layer/decompress';
+import { fileBody } from '../layer/pack';
+import { END_OF_ARCHIVE, encodeHeader, padding, readTar } from '../layer/tar';
+import { entryPath } from '../layer/apply';
+import { parseGroup, parsePasswd } from '../container/user';
+import { PathMatcher, hasGlob, matchGlob } from './dockerignore';
+import type { SourceEntry, SourceTree } from './source-tree';
+import { cacheKey } from './cache';
+
+interface LayerEntry {
+  rel: string;
+  type: 'file' | 'directory' | 'symlink';
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  size: number;
+  hostPath?: string;
+  data?: Buffer;
+  linkname?: string;
+}
+
+/** A local archive ADD extracts under `dest`. */
+interface ArchiveSource {
+  hostPath: string;
+  dest: string;
+  owner?: { uid: number; gid: number };
+}
+
+export interface CopyPlan {
+  /** The content digest: equal plans make equal layers. */
+  digest: string;
+  entries: LayerEntry[];
+  archives: ArchiveSource[];
+}
+
+export interface CopyInputs {
+  instruction: CopyInstruction | AddInstruction;
+  /** Where sources are read: the context, or the `--from` stage or image. */
+  sources: SourceTree;
+  /** The image being built on (for destinations, parents and `--chown` names). */
+  base: SourceTree;
+  workdir: string;
+  idMap: IdMap;
+  fileDigest: (file: string, stat: fs.Stats) => Promise<string>;
+  /** Downloads an ADD URL into a temp file. */
+  download: (url: string) => Promise<{ file: string; lastModified?: number }>;
+  now: number;
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+export async function planCopy(o: CopyInputs): Promise<CopyPlan> {
+  const i = o.instruction;
+  const owner = i.chown?.value ? await resolveChown(i.chown.value, o.base) : undefined;
+  const chmod = i.chmod?.value ? parseChmod(i.chmod.value) : undefined;
+  const excludes = new PathMatcher(i.exclude.map((f) => f.value ?? ''));
+  const destText = i.destination.value;
+  const destAbs = path.posix.join(destText.startsWith('/') ? '/' : o.workdir || '/', destText);
+  const dest = i.link ? destAbs.slice(1) : await o.base.realPath(destAbs);
+  const matches = await matchSources(o, excludes);
+  const destIsDir = /(^|\/)\.$|\/$/.test(destText) || matches.length + i.contents.length > 1 || o.base.get(dest)?.stat.isDirectory() === true || matches.some((m) => m.glob);
+  const entries = new Map<string, LayerEntry>();
+  const archives: ArchiveSource[] = [];
+  const put = (e: LayerEntry) => entries.set(e.rel, { ...e, ...(owner && { uid: owner.uid, gid: owner.gid }), ...(chmod !== undefined && e.type !== 'symlink' && { mode: chmod }) });
+  const target = (name: string) => (destIsDir ? joinRel(dest, name) : dest);
+
+  for (const file of i.contents) put(inlineEntry(file, target(file.name), o.now));
+  for (const m of matches) {
+    if (m.url) {
+      const got = await o.download(m.url);
+      const stat = fs.statSync(got.file);
+      const name = path.posix.basename(new URL(m.url).pathname) || 'index.html';
+      if (i.kind === 'add' && i.checksum?.value) await verifyChecksum(got.file, i.checksum.value, o, stat);
+      put({ rel: target(name), type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: got.lastModified ?? o.now, size: stat.size, hostPath: got.file });
+      continue;
+    }
+    const e = m.entry!;
+    const at = i.kind === 'copy' && i.parents ? joinRel(dest, e.rel) : undefined;
+    if (e.stat.isDirectory()) {
+      const into = at ?? dest;
+      if (into !== '') put(fromSource(e, into));
+      for (const below of o.sources.below(e.rel)) {
+        const relBelow = below.rel.slice(e.rel === '' ? 0 : e.rel.length + 1);
+        if (!excludes.empty && (excludes.excludes(relBelow) || excludes.excludes(below.rel))) continue;
+        put(fromSource(below, joinRel(into, relBelow)));
+      }
+    } else if (i.kind === 'add' && i.unpack !== false && (await isArchive(e.hostPath))) {
+      archives.push({ hostPath: e.hostPath, dest: at ?? dest, ...(owner && { owner }) });
+    } else {
+      put(fromSource(e, at ?? target(path.posix.basename(e.rel))));
+    }
+  }
+  // An archive's destination is a directory the layer must hold too: `<dest>/-` makes it a parent.
+  const needParents = [...entries.keys(), ...archives.map((a) => joinRel(a.dest, '-'))];
+  addParents(entries, needParents, o.base, owner, o.now, i.link, o.idMap);
+  const sorted = [...entries.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const material: unknown[] = [];
+  for (const e of sorted) material.push([e.rel, e.type, e.mode, e.uid, e.gid, e.linkname ?? '', e.hostPath ? await o.fileDigest(e.hostPath, fs.statSync(e.hostPath)) : e.data ? cacheKey(e.data.toString('base64')) : '']);
+  for (const a of archives) material.push([a.dest, a.owner ?? null, await o.fileDigest(a.hostPath, fs.statSync(a.hostPath))]);
+  return { digest: cacheKey(material), entries: sorted, archives };
+}
+
+interface Match {
+  entry?: SourceEntry;
+  url?: string;
+  glob: boolean;
+}
+
+async function matchSources(o: CopyInputs, excludes: PathMatcher): Promise<Match[]> {
+  const out: Match[] = [];
+  for (const word of o.instruction.sources) {
+    const src = word.value;
+    if (isUrl(src)) {
+      if (o.instruction.kind !== 'add') throw invalidArgument(`COPY cannot take a URL (${src}); use ADD, or download it in a RUN.`);
+      out.push({ url: src, glob: false });
+      continue;
+    }
+    if (/^git@|\.git(#|$)/.test(src)) throw invalidArgument(`ADD of a git repository (${src}) is not supported by Berth; clone it in the context, or in a RUN.`);
+    const clean = path.posix.normalize(`/${src}`).slice(1).replace(/\/$/, '');
+    if (hasGlob(clean)) {
+      const found = o.sources.paths().filter((p) => matchGlob(clean, p) && !excludes.excludes(p));
+      if (found.length === 0) throw invalidArgument(`no source files were specified: '${src}' matches nothing in the build context (or everything it matches is excluded).`);
+      for (const p of found) out.push({ entry: (await o.sources.resolve(p))!, glob: true });
+      continue;
+    }
+    const entry = await o.sources.resolve(clean);
+    if (!entry) throw invalidArgument(`'${src}' was not found in the build context, or it is excluded by .dockerignore.`);
+    out.push({ entry, glob: false });
+  }
+  return out;
+}
+
+function joinRel(dir: string, name: string): string {
+  return dir === '' ? name : name === '' ? dir : `${dir}/${name}`;
+}
+
+function fromSource(e: SourceEntry, rel: string): LayerEntry {
+  const base = { rel, mode: e.stat.mode & 0o7777, uid: 0, gid: 0, mtime: Math.floor(e.stat.mtimeMs / 1000), size: 0 };
+  if (e.stat.isDirectory()) return { ...base, type: 'directory' };
+  if (e.stat.isSymbolicLink()) return { ...base, type: 'symlink', linkname: fs.readlinkSync(e.hostPath) };
+  if (!e.stat.isFile()) throw invalidArgument(`'${e.rel}' is not a file, directory or symlink; COPY cannot copy it.`);
+  return { ...base, type: 'file', size: e.stat.size, hostPath: e.hostPath };
+}
+
+function inlineEntry(file: InlineFile, rel: string, now: number): LayerEntry {
+  const data = Buffer.from(file.data);
+  return { rel, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: Math.floor(now / 1000), size: data.length, data };
+}
+
+/** Every parent directory of every entry, as the base image has it or as a new 0755 one. */
+function addParents(entries: Map<string, LayerEntry>, rels: string[], base: SourceTree, owner: { uid: number; gid: number } | undefined, now: number, link: boolean, idMap: IdMap): void {
+  for (const rel of rels) {
+    const parts = rel.split('/');
+    for (let n = parts.length - 1; n > 0; n--) {
+      const dir = parts.slice(0, n).join('/');
+      if (entries.has(dir)) continue;
+      const existing = link ? undefined : base.get(dir);
+      if (existing?.stat.isDirectory()) {
+        const s = existing.stat;
+        entries.set(dir, { rel: dir, type: 'directory', mode: s.mode & 0o7777, uid: toContainer(idMap.uidMappings, s.uid) ?? 0, gid: toContainer(idMap.gidMappings, s.gid) ?? 0, mtime: Math.floor(s.mtimeMs / 1000), size: 0 });
+      } else {
+        entries.set(dir, { rel: dir, type: 'directory', mode: 0o755, uid: owner?.uid ?? 0, gid: owner?.gid ?? 0, mtime: Math.floor(now / 1000), size: 0 });
+      }
+    }
+  }
+}
+
+async function resolveChown(spec: string, base: SourceTree): Promise<{ uid: number; gid: number }> {
+  const [user, group] = spec.split(':', 2);
+  const read = async (p: string) => {
+    const e = await base.resolve(p);
+    return e?.stat.isFile() ? fs.readFileSync(e.hostPath, 'utf8') : '';
+  };
+  let uid: number;
+  if (/^\d+$/.test(user)) uid = Number(user);
+  else {
+    const entry = parsePasswd(await read('/etc/passwd')).find((p) => p.name === user);
+    if (!entry) throw invalidArgument(`--chown=${spec}: user '${user}' is not in the image's /etc/passwd; use a numeric uid.`);
+    uid = entry.uid;
+  }
+  if (group === undefined || group === '') return { uid, gid: uid };
+  if (/^\d+$/.test(group)) return { uid, gid: Number(group) };
+  const g = parseGroup(await read('/etc/group')).find((x) => x.name === group);
+  if (!g) throw invalidArgument(`--chown=${spec}: group '${group}' is not in the image's /etc/group; use a numeric gid.`);
+  return { uid, gid: g.gid };
+}
+
+function parseChmod(text: string): number {
+  if (!/^[0-7]{3,4}$/.test(text)) throw invalidArgument(`--chmod=${text}: give an octal mode such as 755 or 0640.`);
+  return parseInt(text, 8);
+}
+
+async function verifyChecksum(file: string, expected: string, o: CopyInputs, stat: fs.Stats): Promise<void> {
+  const m = /^sha256:([a-f0-9]{64})$/.exec(expected);
+  if (!m) throw invalidArgument(`--checksum=${expected}: write it as sha256:<64 hex digits>.`);
+  const actual = await o.fileDigest(file, stat);
+  if (actual !== m[1]) throw invalidArgument(`ADD --checksum: the download hashes to sha256:${actual}, not ${expected}.`);
+}
+
+/** A tar (plain, gzip or zstd) by its content, as ADD decides, never by its name. */
+async function isArchive(file: string): Promise<boolean> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    const kind = sniffCompression(head.subarray(0, n));
+    if (kind === 'none') return n >= 512 && head.toString('latin1', 257, 262) === 'ustar';
+    if (kind === 'xz' || kind === 'bzip2') return false;
+    for await (const chunk of decompress(createReadStream(file, { start: 0, end: 65535 }) as AsyncIterable<Uint8Array>, file)) {
+      return Buffer.from(chunk).toString('latin1', 257, 262) === 'ustar';
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The planned layer as a tar stream. */
+export async function* copyLayer(plan: CopyPlan, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  for (const e of plan.entries) {
+    signal?.throwIfAborted();
+    const name = e.type === 'directory' ? `${e.rel}/` : e.rel;
+    yield encodeHeader({ name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, size: e.type === 'file' ? e.size : 0, linkname: e.linkname });
+    if (e.type !== 'file') continue;
+    if (e.data) yield e.data;
+    else yield* fileBody(e.hostPath!, e.size);
+    yield padding(e.size);
+  }
+  for (const a of plan.archives) yield* extracted(a, signal);
+  yield END_OF_ARCHIVE;
+}
+
+/** An archive's entries moved under `dest` (ADD's auto-extraction). */
+async function* extracted(a: ArchiveSource, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const what = `ADD ${path.basename(a.hostPath)}`;
+  const under = (name: string) => joinRel(a.dest, entryPath(name, what));
+  for await (const entry of readTar(decompress(createReadStream(a.hostPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, what))) {
+    signal?.throwIfAborted();
+    const h = entry.header;
+    const rel = under(h.name);
+    if (rel === '') continue;
+    const owner = a.owner ?? { uid: h.uid, gid: h.gid };
+    yield encodeHeader({ ...h, ...owner, name: h.type === 'directory' ? `${rel}/` : rel, linkname: h.type === 'link' ? under(h.linkname) : h.linkname });
+    if (h.type !== 'file') continue;
+    for await (const chunk of entry.body()) yield Buffer.from(chunk);
+    yield padding(h.size);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * RUN: a container on the step's layers, run through the ordinary container manager and
+ * helper, whose upper dir becomes the step's layer.
+ *
+ * Build containers are not the user's containers: they live in `<root>/builds/containers`
+ * with their own event log, so `ps -a` and the events view never show them. Each records
+ * the build's lease id; a build whose process died (kill -9) is recognised by its dead
+ * lease, and the next build sweeps its containers away (`sweepOrphans`).
+ *
+ * Mount points the runtime had to create for a RUN (/etc/hosts, a cache mount's target…)
+ * are not part of what the command did: if the base had no such path and the stub is still
+ * empty afterwards, it is removed from the upper dir before packing, as BuildKit does.
+ */
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import type { BindMount } from '../container/container';
+import { ContainerManager } from '../container/manager';
+import type { HelperPort, RunnableImage } from '../container/ports';
+import type { IdMapping } from '../container/oci-spec';
+import { EventLog } from '../event-log';
+import { chainIds } from '../layer/layer';
+import type { LayerContext } from '../layer/layer-store';
+import type { StorePaths } from '../paths';
+import { OverlaySnapshotter } from '../snapshot/overlay';
+import { isLeaseAlive } from '../store/lease';
+import type { BuildState } from './build';
+import type { SourceTree } from './source-tree';
+
+const LEASE_FILE = 'build-lease';
+/** Paths the runtime mounts over in every container. */
+const RUNTIME_TARGETS = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'proc', 'sys', 'dev'];
+
+export interface RunSpec {
+  state: BuildState;
+  args: string[];
+  env: string[];
+  workdir: string;
+  user: string;
+  network: 'none' | 'host';
+  mounts: BindMount[];
+  /** The base's tree, to tell mount stubs from files the command made. */
+  base: SourceTree;
+  onOutput: (stream: 'stdout' | 'stderr', line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  /** The container's upper dir, cleaned of mount stubs; valid until `remove`. */
+  upperDir: string;
+  remove(): Promise<void>;
+}
+
+export class StepRunner {
+  private readonly manager: ContainerManager;
+  private readonly snapshots: OverlaySnapshotter;
+  private readonly images = new Map<string, RunnableImage>();
+  private readonly containersDir: string;
+
+  constructor(
+    paths: StorePaths,
+    helper: () => Promise<HelperPort>,
+    layers: LayerContext,
+    idMappings: { uidMappings: IdMapping[]; gidMappings: IdMapping[] },
+    private readonly leaseId: string,
+  ) {
+    this.containersDir = path.join(paths.root, 'builds', 'containers');
+    const buildPaths = { ...paths, containers: this.containersDir };
+    this.snapshots = new OverlaySnapshotter(buildPaths, layers);
+    this.manager = new ContainerManager({
+      paths: buildPaths,
+      helper,
+      images: { resolveForRun: async (ref) => this.images.get(ref) ?? Promise.reject(new Error(`no build state ${ref}`)) },
+      rootfs: this.snapshots,
+      idMappings,
+      events: new EventLog(path.join(paths.root, 'builds', 'events.jsonl')),
+    });
+  }
+
+  /** Removes the containers of builds whose process is gone. */
+  async sweepOrphans(): Promise<void> {
+    for (const name of await fsp.readdir(this.containersDir).catch(() => [] as string[])) {
+      const lease = await fsp.readFile(path.join(this.containersDir, name, LEASE_FILE), 'utf8').catch(() => undefined);
+      if (lease !== undefined && (await isLeaseAlive(path.dirname(path.dirname(this.containersDir)), lease.trim()))) continue;
+      await this.manager.remove(name, { force: true }).catch(() => fsp.rm(path.join(this.containersDir, name), { recursive: true, force: true }));
+    }
+  }
+
+  async run(spec: RunSpec): Promise<RunOutcome> {
+    const ref = `build-${spec.state.key}`;
+    this.images.set(ref, { id: ref, reference: ref, config: {}, chainIds: chainIds(spec.state.config.rootfs.diff_ids) });
+    await fsp.mkdir(this.containersDir, { recursive: true });
+    const container = await this.manager.create({
+      image: ref,
+      entrypoint: [],
+      cmd: spec.args,
+      env: spec.env,
+      workingDir: spec.workdir || '/',
+      user: spec.user,
+      network: spec.network,
+      mounts: spec.mounts,
+    });
+    const id = container.config.id;
+    const remove = async () => {
+      await this.manager.remove(id, { force: true }).catch(() => undefined);
+      this.images.delete(ref);
+    };
+    try {
+      await fsp.writeFile(path.join(this.containersDir, id, LEASE_FILE), this.leaseId);
+      const stdout = lineWriter((l) => spec.onOutput('stdout', l));
+      const stderr = lineWriter((l) => spec.onOutput('stderr', l));
+      const onAbort = () => void this.manager.kill(id, 'SIGKILL').catch(() => undefined);
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      let exitCode: number;
+      try {
+        exitCode = (await this.manager.start(id, { stdout, stderr })) ?? 0;
+      } finally {
+        spec.signal?.removeEventListener('abort', onAbort);
+        stdout.end();
+        stderr.end();
+      }
+      spec.signal?.throwIfAborted();
+      const upperDir = this.snapshots.upperDir(id);
+      removeStubs(upperDir, [...RUNTIME_TARGETS, ...spec.mounts.map((m) => m.target.replace(/^\/+/, ''))], spec.base);
+      return { exitCode, upperDir, remove };
+    } catch (err) {
+      await remove();
+      throw err;
+    }
+  }
+}
+
+/** A Writable calling `emit` once per line (a last partial line on end). */
+function lineWriter(emit: (line: string) => void): Writable {
+  let pending = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const l of lines) emit(l);
+      done();
+    },
+    final(done) {
+      if (pending !== '') emit(pending);
+      pending = '';
+      done();
+    },
+  });
+}
+
+/** Deletes empty files and directories at `targets` (and their new parents) that the base did not have. */
+function removeStubs(upperDir: string, targets: string[], base: SourceTree): void {
+  for (const target of targets) {
+    for (let rel = target; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
+      if (base.get(rel)) break;
+      const abs = path.join(upperDir, rel);
+      const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
+      if (!stat) continue;
+      try {
+        if (stat.isDirectory()) fs.rmdirSync(abs);
+        else if (stat.isFile() && stat.size === 0) fs.unlinkSync(abs);
+        else break;
+      } catch {
+        break; // not empty: the command put something there
+      }
+    }
+  }
+}

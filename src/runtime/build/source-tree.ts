@@ -1,0 +1,108 @@
+/**
+ * Where COPY and ADD read from, as one shape: a map of relative paths to host files.
+ *
+ * - the build context: the directory walked once, `.dockerignore` applied (an excluded
+ *   file is simply not there, as with Docker);
+ * - an image or a finished stage (`--from`): the merged view of its extracted layers.
+ *
+ * Paths are resolved inside the tree (symlinks followed from the tree's own root, `..`
+ * clamped there, as ../container/path-resolver.ts does for containers), so a context
+ * symlink to `/etc/passwd` never reads the host's.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { resolveInRoot, type Walk } from '../container/path-resolver';
+import { lowerView } from '../snapshot/lower-view';
+import { PathMatcher } from './dockerignore';
+
+export interface SourceEntry {
+  /** Relative to the tree's root, no leading `/`; '' is the root. */
+  rel: string;
+  hostPath: string;
+  stat: fs.Stats;
+}
+
+export class SourceTree {
+  private sorted?: string[];
+
+  private constructor(
+    private readonly files: Map<string, string>,
+    private readonly rootPath: string,
+  ) {}
+
+  /** The context directory without what `ignore` excludes. */
+  static fromDirectory(dir: string, ignore: PathMatcher): SourceTree {
+    const files = new Map<string, string>();
+    const walk = (rel: string, excludedAbove: boolean) => {
+      const abs = rel === '' ? dir : path.join(dir, rel);
+      for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+        const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+        const excluded = !ignore.empty && ignore.excludes(child);
+        if (!excluded) {
+          // A directory kept only for an exception below it still needs its entry.
+          for (let p = rel; p !== '' && !files.has(p); p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') files.set(p, path.join(dir, p));
+          files.set(child, path.join(dir, child));
+        }
+        if (entry.isDirectory() && (!excluded || ignore.mayIncludeBelow(child))) walk(child, excludedAbove || excluded);
+      }
+    };
+    walk('', false);
+    return new SourceTree(files, dir);
+  }
+
+  /** The merged filesystem of a stack of extracted layers. */
+  static async fromLayers(storeRoot: string, chainIds: string[]): Promise<SourceTree> {
+    const view = await lowerView(storeRoot, chainIds);
+    const files = new Map<string, string>();
+    for (const [rel, entry] of view) files.set(rel, entry.hostPath);
+    const root = chainIds.length > 0 ? (view.get('')?.hostPath ?? '') : '';
+    return new SourceTree(files, root);
+  }
+
+  get(rel: string): SourceEntry | undefined {
+    if (rel === '') return this.rootPath ? { rel, hostPath: this.rootPath, stat: fs.statSync(this.rootPath) } : undefined;
+    const hostPath = this.files.get(rel);
+    const stat = hostPath === undefined ? undefined : fs.lstatSync(hostPath, { throwIfNoEntry: false });
+    return hostPath !== undefined && stat ? { rel, hostPath, stat } : undefined;
+  }
+
+  /** Every path, sorted (parents before children). */
+  paths(): string[] {
+    this.sorted ??= [...this.files.keys()].filter((k) => k !== '').sort();
+    return this.sorted;
+  }
+
+  /** Everything below directory `rel`, sorted, the directory itself excluded. */
+  below(rel: string): SourceEntry[] {
+    const prefix = rel === '' ? '' : `${rel}/`;
+    const out: SourceEntry[] = [];
+    for (const p of this.paths()) if (p.startsWith(prefix) && p !== rel) out.push(this.get(p)!);
+    return out.filter(Boolean);
+  }
+
+  /**
+   * `p` (absolute, or relative to the root) resolved in the tree, without a leading `/`.
+   * A path that cannot be resolved (a missing directory on the way) comes back cleaned.
+   * `followLast`: a symlink at the end is followed too (COPY's sources are).
+   */
+  async realPath(p: string, followLast = true): Promise<string> {
+    const walk: Walk<string> = {
+      root: '',
+      step: async (dir, name) => {
+        const entry = this.get(dir === '' ? name : `${dir}/${name}`);
+        if (!entry) return undefined;
+        if (entry.stat.isDirectory()) return { type: 'directory' };
+        if (entry.stat.isSymbolicLink()) return { type: 'symlink', target: fs.readlinkSync(entry.hostPath) };
+        return { type: 'other' };
+      },
+      enter: async (dir, name) => (dir === '' ? name : `${dir}/${name}`),
+      release: () => undefined,
+    };
+    const found = await resolveInRoot(walk, `/${p}`, { followLast }).catch(() => undefined);
+    return (found?.path ?? path.posix.normalize(`/${p}`)).slice(1).replace(/\/$/, '');
+  }
+
+  async resolve(p: string): Promise<SourceEntry | undefined> {
+    return this.get(await this.realPath(p));
+  }
+}
