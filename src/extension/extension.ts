@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { BerthDocuments, DOCUMENT_SCHEME } from './documents/berth-documents';
 import { getEngine } from './engine-access';
 import { registerCommands } from './commands/commands';
 import { registerCommand } from './commands/register';
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const containersTree = vscode.window.createTreeView('berth.containers', { treeDataProvider: containersView, canSelectMany: true, showCollapseAll: true });
   const imagesTree = vscode.window.createTreeView('berth.images', { treeDataProvider: imagesView, canSelectMany: true });
   const containerFs = new ContainerFileSystem();
+  const documents = new BerthDocuments(model);
   context.subscriptions.push(
     model,
     containersView,
@@ -27,6 +29,8 @@ export function activate(context: vscode.ExtensionContext): void {
     containersTree,
     imagesTree,
     containerFs,
+    documents,
+    vscode.workspace.registerTextDocumentContentProvider(DOCUMENT_SCHEME, documents),
     vscode.workspace.registerFileSystemProvider(CONTAINER_SCHEME, containerFs, { isCaseSensitive: true }),
     createStatusBar(model),
     ...registerCommands({ extension: context, model, containersView, containersTree, imagesView, imagesTree }),

@@ -2,11 +2,19 @@
 import * as vscode from 'vscode';
 import type { CommandContext } from './context';
 import { registerLifecycleCommands } from './containers/lifecycle';
+import { registerOpenCommands } from './containers/open';
+import { registerFileCommands } from './files';
+import { registerImageCommands } from './images/manage';
+import { registerRunCommands } from './images/run';
 import { registerCommand } from './register';
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   return [
     ...registerLifecycleCommands(ctx),
+    ...registerOpenCommands(ctx),
+    ...registerFileCommands(),
+    ...registerImageCommands(ctx),
+    ...registerRunCommands(ctx),
     registerCommand('berth.containers.refresh', 'Refresh', () => ctx.model.refresh()),
     registerCommand('berth.images.refresh', 'Refresh', () => ctx.model.refresh()),
     registerCommand('berth.images.toggleDangling', 'Show or hide dangling images', async () => {

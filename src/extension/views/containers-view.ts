@@ -72,8 +72,12 @@ export class ContainersView implements vscode.TreeDataProvider<ContainerTreeNode
   }
 
   getParent(node: ContainerTreeNode): ContainerTreeNode | undefined {
-    if (node.kind !== 'container') return undefined;
-    return this.roots.find((root): root is GroupNode => root.kind === 'group' && (root.children as ContainerNode[]).includes(node));
+    if (node.kind === 'group') return undefined;
+    if (node.kind === 'file') {
+      if (node.uri.path === '/') return this.find(node.containerId);
+      return { ...node, uri: vscode.Uri.joinPath(node.uri, '..'), directory: true };
+    }
+    return this.roots.find((root): root is GroupNode => root.kind === 'group' && (root.children as ContainerNode[]).some((c) => c.container.id === node.container.id));
   }
 
   getTreeItem(node: ContainerTreeNode): vscode.TreeItem {

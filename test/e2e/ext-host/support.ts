@@ -2,7 +2,7 @@
 // in the extension host's environment), a busybox image made once from Debian's
 // busybox-static, and waiting for a condition without fixed sleeps.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -21,17 +21,21 @@ export function berth(...args: string[]): string {
 
 let rootfsTar: string | undefined;
 
-/** Makes sure `busybox:latest` is in the store (imported from busybox-static). */
-export function ensureBusybox(): void {
-  if (berth('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').includes('busybox:latest')) return;
+/** A tarball of a busybox root filesystem (from busybox-static), made once per run. */
+export function busyboxRootfsTar(): string {
   if (!rootfsTar || !existsSync(rootfsTar)) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-ext-host-'));
-    mkdirSync(dir, { recursive: true });
     execFileSync('bash', [path.join(repoRoot, 'test', 'fixtures', 'make-busybox-rootfs.sh'), path.join(dir, 'rootfs')]);
     rootfsTar = path.join(dir, 'busybox.tar');
     execFileSync('tar', ['-C', path.join(dir, 'rootfs'), '-cf', rootfsTar, '.']);
   }
-  berth('import', rootfsTar, 'busybox:latest');
+  return rootfsTar;
+}
+
+/** Makes sure `busybox:latest` is in the store. */
+export function ensureBusybox(): void {
+  if (berth('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').includes('busybox:latest')) return;
+  berth('import', busyboxRootfsTar(), 'busybox:latest');
 }
 
 /** Starts a detached busybox container that prints a line a second; returns its name. */
