@@ -143,7 +143,8 @@ function unknownInstructionMessage(keyword: string): string {
   return `unknown instruction: ${keyword}${close ? ` (did you mean ${close}?)` : ''}`;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" suggestions (the linter's too). */
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
