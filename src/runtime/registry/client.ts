@@ -258,11 +258,13 @@ export class RegistryClient {
         lastError = err;
       }
     }
-    const code = errnoCode(lastError);
-    const hint = schemes.length === 1 && /SSL|EPROTO|CERT|certificate/i.test(`${code} ${(lastError as Error).message}`)
+    const text = `${errnoCode(lastError) ?? ''} ${(lastError as Error).message}`;
+    // OpenSSL's own words are a multi-line dump; say what they mean.
+    const reason = /wrong version number/i.test(text) ? 'it does not speak TLS (plain HTTP?)' : (lastError as Error).message.split('\n')[0];
+    const hint = schemes.length === 1 && /SSL|EPROTO|CERT|certificate/i.test(text)
       ? ` If ${this.registry} serves plain HTTP or a self-signed certificate, mark it insecure (BERTH_INSECURE_REGISTRIES or --insecure).`
       : '';
-    throw new BerthError('unavailable', `Cannot reach the registry ${this.registry}: ${(lastError as Error).message}.${hint}`, { cause: lastError });
+    throw new BerthError('unavailable', `Cannot reach the registry ${this.registry}: ${reason}.${hint}`, { cause: lastError });
   }
 
   /** The error for an answer the caller did not take; transient ones are wrapped for a retry. */
