@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { disposeBuildDiagnostics } from './build/build-run';
+import { registerBuild } from './build/build-commands';
 import { BerthDocuments, DOCUMENT_SCHEME } from './documents/berth-documents';
 import { getEngine } from './engine-access';
 import { registerCommands } from './commands/commands';
@@ -20,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const imagesView = new ImagesView(model);
   const containersTree = vscode.window.createTreeView('berth.containers', { treeDataProvider: containersView, canSelectMany: true, showCollapseAll: true });
   const imagesTree = vscode.window.createTreeView('berth.images', { treeDataProvider: imagesView, canSelectMany: true });
+  const commandContext = { extension: context, model, containersView, containersTree, imagesView, imagesTree };
   const containerFs = new ContainerFileSystem();
   const documents = new BerthDocuments(model);
   context.subscriptions.push(
@@ -33,7 +36,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.registerTextDocumentContentProvider(DOCUMENT_SCHEME, documents),
     vscode.workspace.registerFileSystemProvider(CONTAINER_SCHEME, containerFs, { isCaseSensitive: true }),
     createStatusBar(model),
-    ...registerCommands({ extension: context, model, containersView, containersTree, imagesView, imagesTree }),
+    ...registerCommands(commandContext),
+    ...registerBuild(commandContext),
     registerCommand('berth.runtime.info', 'Show runtime info', async () => {
       const info = await (await getEngine()).info();
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(info, null, 2) });
@@ -46,5 +50,6 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export function deactivate(): void {
+  disposeBuildDiagnostics();
   disposeOutput();
 }
