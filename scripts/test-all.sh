@@ -46,6 +46,8 @@ node_stage() {
 node_stage unit bash scripts/run-node-tests.sh test/unit test/conformance test/fuzz
 node_stage runtime-root bash scripts/run-node-tests.sh test/runtime
 node_stage runtime-rootless bash scripts/run-rootless.sh bash scripts/run-node-tests.sh test/runtime
+node_stage build-root bash scripts/run-node-tests.sh test/build
+node_stage build-rootless bash scripts/run-rootless.sh bash scripts/run-node-tests.sh test/build
 
 if [ -x scripts/e2e/run.sh ]; then
   stage e2e bash scripts/e2e/run.sh

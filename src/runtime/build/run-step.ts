@@ -111,13 +111,22 @@ export class StepRunner {
       await fsp.writeFile(path.join(this.containersDir, id, LEASE_FILE), this.leaseId);
       const stdout = lineWriter((l) => spec.onOutput('stdout', l));
       const stderr = lineWriter((l) => spec.onOutput('stderr', l));
-      const onAbort = () => void this.manager.kill(id, 'SIGKILL').catch(() => undefined);
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      let exited = false;
+      // A cancel may come while the container is still starting, when a kill has nothing
+      // to reach yet: keep killing until the process is gone.
+      const onAbort = async () => {
+        while (!exited) {
+          await this.manager.kill(id, 'SIGKILL').catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      spec.signal?.throwIfAborted();
+      spec.signal?.addEventListener('abort', () => void onAbort(), { once: true });
       let exitCode: number;
       try {
         exitCode = (await this.manager.start(id, { stdout, stderr })) ?? 0;
       } finally {
-        spec.signal?.removeEventListener('abort', onAbort);
+        exited = true;
         stdout.end();
         stderr.end();
       }
