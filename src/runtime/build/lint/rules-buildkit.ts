@@ -329,7 +329,7 @@ const invalidBaseImagePlatform = buildkit({
     for (const { stage, from } of froms(ctx)) {
       const image = ctx.images.get(stage.base);
       const expected = stage.platform && !stage.platform.includes('$') && stage.platform !== '' ? stage.platform : ctx.platform;
-      if (image && !samePlatform(image.platform, expected)) {
+      if (image && image.platform !== '' && !samePlatform(image.platform, expected)) {
         report(from.image.range, `Base image ${stage.base} was pulled with platform "${image.platform}", expected "${expected}" for current build`);
       }
     }

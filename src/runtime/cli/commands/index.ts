@@ -10,6 +10,7 @@ import { history, imagePrune, images, rmi, tag } from './images';
 import { commit, importImage, load, save } from './archives';
 import { containerInspect, imageInspect, inspect } from './inspect';
 import { diff, events, logs, stats, top } from './observe';
+import { lintCommand } from './lint';
 import { login, logout, pull, push } from './registry';
 import { attach, create, exec, run, start } from './run';
 import { info, version } from './system';
@@ -21,7 +22,7 @@ export interface Group {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  attach, build, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, load, login, logout, logs,
+  attach, build, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, lint: lintCommand, load, login, logout, logs,
   pause, ps, pull, push, restart, rm, rmi, run, save, start, stats, stop, tag, top, unpause, version, wait,
 };
 
