@@ -166,11 +166,12 @@ export class HelperClient implements HelperPort, PrivilegedFs {
     this.logPath = path.join(runtimeDir, 'helper.log');
   }
 
-  /** A client whose daemon answers (started here if needed). */
+  /**
+   * A client for the daemon of `runtimeDir`. No round trip here: every request starts the
+   * daemon when none answers, so a CLI command pays for one connection, not two.
+   */
   static async connect(options: HelperClientOptions): Promise<HelperClient> {
-    const client = new HelperClient(options.runtimeDir, options.helperPath ?? findHelperBinary(), options.idleTimeout ?? 60);
-    await client.ping();
-    return client;
+    return new HelperClient(options.runtimeDir, options.helperPath ?? findHelperBinary(), options.idleTimeout ?? 60);
   }
 
   async ping(): Promise<PingResult> {

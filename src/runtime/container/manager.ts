@@ -103,17 +103,17 @@ export class ContainerManager {
       }
       config.name = options.name ?? generateName(taken);
       await fs.mkdir(dir.dir, { recursive: false });
-      await this.states.writeConfig(config);
+      try {
+        config.snapshotter = (await this.deps.rootfs.prepare(id, image.chainIds)).snapshotter;
+        await this.states.writeState(id, { status: 'created', restartCount: 0 });
+        // Last: a directory without container.json is not a container (ids() skips it
+        // once removeFiles or GC takes it away), so a crash before here leaves no record.
+        await this.states.writeConfig(config);
+      } catch (err) {
+        await this.removeFiles(id).catch(() => undefined);
+        throw err;
+      }
     });
-    try {
-      const rootfs = await this.deps.rootfs.prepare(id, image.chainIds);
-      config.snapshotter = rootfs.snapshotter;
-      await this.states.writeConfig(config);
-      await this.states.writeState(id, { status: 'created', restartCount: 0 });
-    } catch (err) {
-      await this.removeFiles(id).catch(() => undefined);
-      throw err;
-    }
     await this.emit('container.create', config);
     return { config, state: { status: 'created', restartCount: 0 } };
   }
@@ -151,7 +151,8 @@ export class ContainerManager {
       cgroupsPath: this.deps.cgroupsPath?.(config.id),
       terminalSize,
     });
-    await writeJsonAtomic(path.join(dir.bundle, 'config.json'), spec);
+    // Rewritten at every start, so it needs atomicity (the helper may read it) but not fsync.
+    await writeJsonAtomic(path.join(dir.bundle, 'config.json'), spec, { durable: false });
   }
 
   /**

@@ -76,7 +76,10 @@ export class ContainerStateStore {
   }
 
   async writeState(id: string, state: RuntimeState): Promise<void> {
-    await writeJsonAtomic(this.dirOf(id).stateFile, state);
+    // Not fsynced: the status is re-derived from the monitor and exit.json on every read,
+    // so after a power loss a stale state.json is corrected, and a process crash cannot
+    // tear it (rename is atomic either way).
+    await writeJsonAtomic(this.dirOf(id).stateFile, state, { durable: false });
   }
 
   /** Loads one container; undefined if it vanished (removed by another process). */
