@@ -50,7 +50,7 @@ const hardLimit = (what) => execFileSync('bash', ['-c', `ulimit -H${what}`], { e
 // (nproc at the hard limit still fails inside crun here; a modest value works.)
 fs.writeFileSync(containersConf, `[containers]\ndefault_ulimits = ["nofile=${hardLimit('n')}:${hardLimit('n')}", "nproc=4096:4096"]\n`);
 const env = { ...process.env, BERTH_ROOT: berthRoot, BERTH_RUNTIME_DIR: berthRunDir, CONTAINERS_CONF: containersConf };
-const cli = `node ${path.join(repo, 'dist', 'cli.js')}`;
+const cli = path.join(repo, 'bin', 'berth');
 const podman = `podman --root ${podmanRoot}/root --runroot ${podmanRoot}/run --storage-driver overlay --cgroup-manager cgroupfs --events-backend file`;
 
 const sh = (command, options = {}) => execFileSync('bash', ['-c', command], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...options }).trim();
