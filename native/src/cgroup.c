@@ -14,7 +14,11 @@
 #include "rootfs.h"
 #include "util.h"
 
+/* Overridable only so that native/test can run the v2 code on a fake tree (there it is
+ * a variable set at run time). */
+#ifndef CG_ROOT
 #define CG_ROOT "/sys/fs/cgroup"
+#endif
 
 void warn_add(struct warnings *w, const char *fmt, ...) {
   char *text = NULL;
@@ -128,7 +132,7 @@ static void create_v1(const struct spec *s, struct cgroup *cg, struct warnings *
   const char *rel = s->cgroups_path;
   for (size_t i = 0; i < sizeof v1_controllers / sizeof v1_controllers[0]; i++) {
     const char *name = v1_controllers[i];
-    _cleanup_free_ char *mount = xasprintf(CG_ROOT "/%s", name);
+    _cleanup_free_ char *mount = xasprintf("%s/%s", CG_ROOT, name);
     if (access(mount, F_OK) < 0)
       continue;
     _cleanup_free_ char *own = own_cgroup(name);
@@ -156,7 +160,7 @@ static void create_v1(const struct spec *s, struct cgroup *cg, struct warnings *
 /* The topmost ancestor of our cgroup that we own: systemd's delegation point
  * (user@UID.service). NULL when nothing is delegated to us. */
 static char *v2_delegated_root(const char *own) {
-  _cleanup_free_ char *path = xasprintf(CG_ROOT "%s", strcmp(own, "/") ? own : "");
+  _cleanup_free_ char *path = xasprintf("%s%s", CG_ROOT, strcmp(own, "/") ? own : "");
   char *found = NULL;
   for (;;) {
     struct stat st;
@@ -225,7 +229,7 @@ static void create_v2(const struct spec *s, struct cgroup *cg, struct warnings *
       return;
     }
   }
-  char *dir = rel[0] == '/' ? xasprintf(CG_ROOT "%s", rel) : xasprintf("%s/%s", top, rel);
+  char *dir = rel[0] == '/' ? xasprintf("%s%s", CG_ROOT, rel) : xasprintf("%s/%s", top, rel);
   if (strncmp(dir, top, strlen(top)) != 0) {
     limits_not_applied(&s->res, w, "cgroupsPath is outside the delegated cgroup subtree");
     free(dir);
