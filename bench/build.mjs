@@ -35,7 +35,7 @@ const hard = (flag) => execFileSync('bash', ['-c', `ulimit -H${flag}`], { encodi
 fs.writeFileSync(env.CONTAINERS_CONF, `[containers]\ndefault_ulimits = ["nofile=${hard('n')}:${hard('n')}", "nproc=${hard('u')}:${hard('u')}"]\n`);
 const ulimits = `--ulimit nofile=1024:1024 --ulimit nproc=1024:1024`;
 const storage = (name) => `--root ${work}/${name}/root --runroot ${work}/${name}/run --storage-driver overlay`;
-const berth = `node ${path.join(repo, 'dist', 'cli.js')}`;
+const berth = path.join(repo, 'bin', 'berth');
 const buildah = `buildah ${storage('buildah')}`;
 const podman = `podman ${storage('podman')} --cgroup-manager cgroupfs --events-backend file`;
 const BASE = 'docker.io/library/busybox:bench';
