@@ -46,6 +46,8 @@ node_stage() {
 node_stage unit bash scripts/run-node-tests.sh test/unit test/conformance test/fuzz
 node_stage runtime-root bash scripts/run-node-tests.sh test/runtime
 node_stage runtime-rootless bash scripts/run-rootless.sh bash scripts/run-node-tests.sh test/runtime
+node_stage registry-root bash scripts/run-node-tests.sh test/registry
+node_stage registry-rootless bash scripts/run-rootless.sh bash scripts/run-node-tests.sh test/registry
 node_stage build-root bash scripts/run-node-tests.sh test/build
 node_stage build-rootless bash scripts/run-rootless.sh bash scripts/run-node-tests.sh test/build
 

@@ -52,7 +52,10 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     lines.push('auth:', '  token:', `    realm: ${auth.realm}`, `    service: ${auth.service}`, `    issuer: ${auth.issuer}`, `    rootcertbundle: ${auth.certFile}`);
   }
   fs.writeFileSync(path.join(dir, 'config.yml'), `${lines.join('\n')}\n`);
-  const child: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // docker-registry takes REGISTRY_* variables as config overrides (REGISTRY_AUTH_FILE, set
+  // for podman, would become `auth.file`), so it gets none.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_')));
+  const child: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const host = `127.0.0.1:${port}`;
@@ -77,7 +80,11 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
 /** A Docker config dir of its own, so no test reads or writes the user's credentials. */
 export function privateDockerConfig(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-docker-config-'));
+  // podman and skopeo insist on the file existing when DOCKER_CONFIG is set, and without
+  // XDG_RUNTIME_DIR (rootless here) look for /run/containers/<uid>/auth.json unless told.
+  fs.writeFileSync(path.join(dir, 'config.json'), '{}\n');
   process.env.DOCKER_CONFIG = dir;
+  process.env.REGISTRY_AUTH_FILE = path.join(dir, 'config.json');
   return dir;
 }
 
