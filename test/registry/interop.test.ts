@@ -67,6 +67,10 @@ describe('registry interop with podman and skopeo', () => {
       assert.match(image.manifest.layers[0].mediaType, /gzip/);
       const run = await target.cli(['run', '--rm', name, 'sh', '-c', 'cat /from-podman']);
       assert.equal(run.stdout, 'podman\n', run.stderr);
+      // podman's OCI manifest has no mediaType field: pushing it on must still name its type.
+      const again = `${registry.host}/podman/again:1`;
+      await target.engine.tagImage(name, again);
+      assert.equal(await target.engine.pushImage(again), pulled.digest);
     } finally {
       await target.dispose();
     }

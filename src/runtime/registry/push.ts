@@ -41,7 +41,9 @@ export async function pushImage(image: Image, target: Reference, client: Registr
   await transfer.all([image.manifest.config], 'config');
   const manifestBytes = await content.readBlob(image.manifestDigest);
   const reference = target.tag ?? target.digest ?? 'latest';
-  const stored = await client.putManifest(repo, reference, manifestBytes, image.manifest.mediaType ?? MediaType.dockerManifest, scopes);
+  // The mediaType field is optional in OCI manifests (podman omits it); the config's type tells which kind it is.
+  const mediaType = image.manifest.mediaType ?? (image.manifest.config.mediaType === MediaType.ociConfig ? MediaType.ociManifest : MediaType.dockerManifest);
+  const stored = await client.putManifest(repo, reference, manifestBytes, mediaType, scopes);
   if (stored && stored !== image.manifestDigest) {
     throw new BerthError('unavailable', `${client.registry} stored the manifest of ${formatReference(target)} as ${stored}, not ${image.manifestDigest}; it rewrote the manifest.`);
   }
