@@ -31,12 +31,12 @@ export function registerBuild(ctx: CommandContext): vscode.Disposable[] {
       const result = await withProgress(`Building ${request.tag ?? path.basename(dockerfile.fsPath)}`, (signal, report) =>
         new Promise<BuildResult>((resolve, reject) => {
           report('see the terminal for the log');
-          const pty = buildPty(request, (built, err) => (built ? resolve(built) : reject(err)), signal);
+          const pty = buildPty(request, { asTask: false, signal, onResult: (built, err) => (built ? resolve(built) : reject(err)) });
           vscode.window.createTerminal({ name: `Build: ${request.tag ?? path.basename(dockerfile.fsPath)}`, pty, iconPath: new vscode.ThemeIcon('tools') }).show(true);
         }),
       );
       await ctx.model.refresh();
-      const node = ctx.imagesView.find(result.names[0] ?? result.id);
+      const node = ctx.imagesView.find(request.tag ?? result.id);
       if (node) await ctx.imagesTree.reveal(node, { select: true, focus: false }).then(undefined, () => undefined);
       return result;
     }),
@@ -62,7 +62,7 @@ function buildTask(definition: BuildTaskDefinition, scope: vscode.WorkspaceFolde
     if (!folder) throw new Error('A berth-build task needs a workspace folder.');
     const dockerfile = vscode.Uri.joinPath(folder, definition.dockerfile);
     const context = definition.context ? vscode.Uri.joinPath(folder, definition.context) : vscode.Uri.file(path.dirname(dockerfile.fsPath));
-    return buildPty({ dockerfile, context, tag: definition.tag, target: definition.target, buildArgs: definition.buildArgs }, () => undefined);
+    return buildPty({ dockerfile, context, tag: definition.tag, target: definition.target, buildArgs: definition.buildArgs }, { asTask: true });
   });
   const task = new vscode.Task(definition, scope, `build ${definition.tag ?? definition.dockerfile}`, 'berth', execution);
   task.group = vscode.TaskGroup.Build;

@@ -43,7 +43,7 @@ export async function runBuild(request: BuildRequest, write: (text: string) => v
         write(render(event));
       },
     });
-    write(`\x1b[32mBuilt ${result.names.join(', ') || result.id}\x1b[0m\r\n`);
+    write(`\x1b[32mBuilt ${request.tag ?? result.id}\x1b[0m\r\n`);
     return result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -78,8 +78,12 @@ function render(event: BuildEvent): string {
   }
 }
 
-/** The build as a terminal: closes with 0 or 1, like a task's process would. */
-export function buildPty(request: BuildRequest, onResult: (result: BuildResult | undefined, err?: unknown) => void, signal?: AbortSignal): vscode.Pseudoterminal {
+/**
+ * The build as a terminal. As a task's it closes with 0 or 1 like a process would (the
+ * task system keeps the log); the command's stays open so the log can be read.
+ */
+export function buildPty(request: BuildRequest, options: { asTask: boolean; signal?: AbortSignal; onResult?: (result: BuildResult | undefined, err?: unknown) => void }): vscode.Pseudoterminal {
+  const { signal, onResult = () => undefined } = options;
   const written = new vscode.EventEmitter<string>();
   const closed = new vscode.EventEmitter<number>();
   const aborter = new AbortController();
@@ -91,12 +95,12 @@ export function buildPty(request: BuildRequest, onResult: (result: BuildResult |
       runBuild(request, (text) => written.fire(text), aborter.signal).then(
         (result) => {
           onResult(result);
-          closed.fire(0);
+          if (options.asTask) closed.fire(0);
         },
         (err: unknown) => {
           onResult(undefined, err);
-          // Stays open so the log can be read; a task reports the failure by the code.
-          written.fire('\r\n\x1b[2m[build failed — see Problems]\x1b[0m\r\n');
+          written.fire('\x1b[2m[build failed — see Problems]\x1b[0m\r\n');
+          if (options.asTask) closed.fire(1);
         },
       );
     },

@@ -11,7 +11,7 @@ export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 
 /** Runs `berth ARGS…` on the test store; returns its stdout, trimmed. */
 export function berth(...args: string[]): string {
-  return execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'berth'), ...args], {
+  return execFileSync(path.join(repoRoot, 'bin', 'berth'), args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
