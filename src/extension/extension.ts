@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { disposeBuildDiagnostics } from './build/build-run';
 import { registerBuild } from './build/build-commands';
 import { BerthDocuments, DOCUMENT_SCHEME } from './documents/berth-documents';
+import { registerDockerfileLanguage } from './dockerfile';
 import { getEngine } from './engine-access';
 import { registerCommands } from './commands/commands';
 import { registerCommand } from './commands/register';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
   );
+  registerDockerfileLanguage(context);
   // The status bar counts running containers from the first moment, not only once a view is open.
   setTimeout(() => void model.start(), 0);
   output().info(`activated in ${(performance.now() - began).toFixed(1)} ms`);

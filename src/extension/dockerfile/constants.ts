@@ -1,0 +1,8 @@
+/** What registration needs before any feature is loaded: kept apart so index.ts stays light. */
+
+export const EXPLAIN_COMMAND = 'berth.dockerfile.explainRule';
+
+/** Semantic token types, in the legend's order. */
+export const tokenTypes = ['keyword', 'parameter', 'macro', 'class', 'variable', 'string'] as const;
+
+export const COMPLETION_TRIGGERS = ['$', '{', '-', '=', '#'];
