@@ -28,6 +28,7 @@ import { parsePasswd } from './container/user';
 import { IdMapping } from './container/oci-spec';
 import type { BuildOptions, BuildResult } from './build/build';
 import { familiarName } from './image/reference';
+import type { ImageLayers } from './layers/image-layers';
 
 export interface EngineOptions {
   root?: string;
@@ -293,6 +294,17 @@ export class Engine {
 
   async imageHistory(ref: string): Promise<ImageHistoryEntry[]> {
     return this.parts.images.imageHistory(ref);
+  }
+
+  /**
+   * The layers of an image as the layers view and `berth layers` show them (./layers/layers.ts):
+   * history rows, dive's efficiency, per-layer trees, comparisons. Computed from the
+   * layers' stored indexes; `not-found` for an unknown image.
+   */
+  async imageLayers(ref: string): Promise<ImageLayers> {
+    const [{ ImageLayers: Layers }, { imageNames }] = await Promise.all([import('./layers/image-layers'), import('./image/views')]);
+    const { image, refs } = await this.parts.images.catalog.resolve(ref);
+    return Layers.open(this.paths.root, image, imageNames(refs, image).repoTags);
   }
 
   /** Loads a docker-save or OCI archive (a path or a stream); returns the names (or ids) loaded. */

@@ -86,6 +86,15 @@ export class LayerIndex {
     return this.file.paths.length;
   }
 
+  /** Column reads for passes over 100k entries that need only a path or a type. */
+  pathAt(i: number): string {
+    return this.file.paths[i];
+  }
+
+  typeAt(i: number): IndexEntryType {
+    return this.file.types[i] as IndexEntryType;
+  }
+
   entry(i: number): IndexEntry {
     const f = this.file;
     const link = f.links[i];
