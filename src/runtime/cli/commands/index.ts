@@ -10,6 +10,7 @@ import { history, imagePrune, images, rmi, tag } from './images';
 import { commit, importImage, load, save } from './archives';
 import { containerInspect, imageInspect, inspect } from './inspect';
 import { diff, events, logs, stats, top } from './observe';
+import { layersCommand } from './layers';
 import { lintCommand } from './lint';
 import { login, logout, pull, push } from './registry';
 import { attach, create, exec, run, start } from './run';
@@ -22,7 +23,7 @@ export interface Group {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  attach, build, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, lint: lintCommand, load, login, logout, logs,
+  attach, build, commit, cp, create, diff, events, exec, history, images, import: importImage, info, inspect, kill, layers: layersCommand, lint: lintCommand, load, login, logout, logs,
   pause, ps, pull, push, restart, rm, rmi, run, save, start, stats, stop, tag, top, unpause, version, wait,
 };
 
@@ -40,6 +41,6 @@ export const GROUPS: Record<string, Group> = {
   },
   image: {
     summary: 'Manage images',
-    commands: { build, history, import: importImage, inspect: imageInspect, load, ls: images, list: images, prune: imagePrune, pull, push, rm: rmi, remove: rmi, save, tag },
+    commands: { build, history, import: importImage, inspect: imageInspect, layers: layersCommand, load, ls: images, list: images, prune: imagePrune, pull, push, rm: rmi, remove: rmi, save, tag },
   },
 };
