@@ -98,8 +98,15 @@ test.describe('Build', () => {
 
   test('builds the Dockerfile from the explorer context menu and shows the image', async ({ workbench }) => {
     await workbench.openViewContainer('Explorer');
-    await workbench.treeItem(path.basename(workbench.folder), 'Dockerfile').click({ button: 'right' });
-    await workbench.page.locator('.monaco-menu .action-label', { hasText: /^Build Image…$/ }).click();
+    // The explorer's menu is built from the contributions known when it opens: right after
+    // start-up Berth's may still be on the way, so open it again until the item is there.
+    const buildItem = workbench.page.locator('.monaco-menu .action-label', { hasText: /^Build Image…$/ });
+    await expect(async () => {
+      await workbench.page.keyboard.press('Escape');
+      await workbench.treeItem(path.basename(workbench.folder), 'Dockerfile').click({ button: 'right' });
+      await expect(buildItem).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 30_000 });
+    await buildItem.click();
     const input = workbench.page.locator('.quick-input-widget .quick-input-box input');
     await expect(input).toBeVisible();
     await input.fill('ui-built:1.0');
