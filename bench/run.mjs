@@ -96,11 +96,11 @@ function crunBundle(rootfs) {
   sh(`${cli} rm ${id} >/dev/null`);
   const bundle = path.join(work, 'crun-bundle');
   fs.mkdirSync(bundle);
-  // crun takes the rootfs as a directory instead of Berth's overlay mount on "/", and
-  // its own cgroup; everything else (namespaces, mounts, caps, masked paths) is the same.
+  // crun takes the rootfs as a directory instead of Berth's overlay mount on "/";
+  // everything else (namespaces, mounts, caps, masked paths, the cgroup) is the same.
   spec.root = { path: rootfs, readonly: false };
   spec.mounts = spec.mounts.filter((m) => m.destination !== '/' && !m.source?.startsWith(berthRoot));
-  delete spec.linux.cgroupsPath;
+  if (spec.linux.cgroupsPath) spec.linux.cgroupsPath = `${spec.linux.cgroupsPath}-crun`;
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
   return bundle;
 }
@@ -126,7 +126,7 @@ function main() {
   const start = hyperfine('run', {
     'berth run --rm': `${cli} run --rm --network none bench-busybox true`,
     'podman run --rm --network none': `${podman} run --rm --network none bench-busybox true`,
-    'crun run': `crun --cgroup-manager=disabled run -b ${bundle} bench-crun`,
+    'crun run': `crun --cgroup-manager=cgroupfs run -b ${bundle} bench-crun`,
   });
   const api = engineStartToExit(runs);
   rows.push(['start-to-exit `true`, CLI', start['berth run --rm'], start['podman run --rm --network none'], 'podman `run --rm --network none`', 0.75]);
