@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh runtime
-berth() { node bin/berth "$@"; }
+berth() { bin/berth "$@"; }
 say() { printf '\n\033[1m$ berth %s\033[0m\n' "$*"; }
 
 work=$(mktemp -d)
