@@ -1,7 +1,7 @@
 /**
- * Push: every blob the registry does not have yet (HEAD first), several at once, then
- * the config, then the manifest under the tag — in that order, because a registry
- * refuses a manifest whose blobs it has not got.
+ * Push: every blob the registry does not have yet (HEAD first), layers and config
+ * several at once, then the manifest under the tag — last, because a registry refuses a
+ * manifest whose blobs it has not got.
  *
  * A blob another repository of the same registry already holds (the image was pulled
  * from, or pushed to, a sibling name) is mounted across repositories instead of sent.
@@ -37,8 +37,7 @@ export async function pushImage(image: Image, target: Reference, client: Registr
   const transfer = new BlobPusher(client, content, repo, scopes, mountFrom[0], options);
   const layers = image.manifest.layers;
   for (const d of layers) transfer.report(d, 'layer', 'waiting', 0);
-  await transfer.all(layers, 'layer');
-  await transfer.all([image.manifest.config], 'config');
+  await transfer.all([...layers.map((d) => ({ d, kind: 'layer' as const })), { d: image.manifest.config, kind: 'config' as const }]);
   const manifestBytes = await content.readBlob(image.manifestDigest);
   const reference = target.tag ?? target.digest ?? 'latest';
   // The mediaType field is optional in OCI manifests (podman omits it); the config's type tells which kind it is.
@@ -65,12 +64,12 @@ class BlobPusher {
   }
 
   /** Pushes `blobs` `concurrency` at a time; the first failure stops the rest from starting. */
-  async all(blobs: Descriptor[], kind: TransferProgress['kind']): Promise<void> {
+  async all(blobs: Array<{ d: Descriptor; kind: TransferProgress['kind'] }>): Promise<void> {
     let next = 0;
     let failure: unknown;
     const worker = async () => {
       while (failure === undefined && next < blobs.length) {
-        const d = blobs[next++];
+        const { d, kind } = blobs[next++];
         try {
           await this.one(d, kind);
         } catch (err) {
