@@ -21,8 +21,8 @@
  *
  * Transport security: HTTPS with verified certificates, always — except for registries on
  * the loopback (localhost, 127.0.0.0/8, ::1) and those the user marks insecure
- * (`BERTH_INSECURE_REGISTRIES=host[:port],…`, the CLI's `--insecure`, the extension's
- * `berth.registries.insecure` setting). For those, as docker's `insecure-registries`, HTTPS
+ * (`BERTH_INSECURE_REGISTRIES=host[:port],…`, the CLI's `--insecure`, or
+ * `RegistryOptions.insecure` for an embedder such as the extension). For those, as docker's `insecure-registries`, HTTPS
  * is tried first (without certificate checks for insecure ones) and plain HTTP is used
  * when the registry does not speak TLS.
  */
