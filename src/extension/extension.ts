@@ -4,6 +4,7 @@ import { registerBuild } from './build/build-commands';
 import { BerthDocuments, DOCUMENT_SCHEME } from './documents/berth-documents';
 import { registerDockerfileLanguage } from './dockerfile';
 import { getEngine } from './engine-access';
+import { registerLayers } from './layers/register';
 import { registerCommands } from './commands/commands';
 import { registerCommand } from './commands/register';
 import { ContainerFileSystem } from './files/container-file-system';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): void {
     createStatusBar(model),
     ...registerCommands(commandContext),
     ...registerBuild(commandContext),
+    ...registerLayers(commandContext),
     registerCommand('berth.runtime.info', 'Show runtime info', async () => {
       const info = await (await getEngine()).info();
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(info, null, 2) });

@@ -38,6 +38,7 @@ export function registerBuild(ctx: CommandContext): vscode.Disposable[] {
       await ctx.model.refresh();
       const node = ctx.imagesView.find(request.tag ?? result.id);
       if (node) await ctx.imagesTree.reveal(node, { select: true, focus: false }).then(undefined, () => undefined);
+      void vscode.window.showInformationMessage(`Built ${result.names[0] ?? result.id}.`, 'Show Layers').then((choice) => choice && vscode.commands.executeCommand('berth.images.layers', result.id));
       return result;
     }),
     vscode.tasks.registerTaskProvider(TASK_TYPE, {
