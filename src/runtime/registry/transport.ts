@@ -5,9 +5,11 @@
  * rules every caller shares — which answers are worth retrying, how long to wait, and
  * what a person is told when it gives up.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as tls from 'node:tls';
 import { BerthError, errnoCode } from '../errors';
 import type { RetryPolicy } from './registry';
 
@@ -32,9 +34,28 @@ export interface HttpResponse {
   body: http.IncomingMessage;
 }
 
+/**
+ * Extra trusted CAs. The `berth` launcher moves NODE_EXTRA_CA_CERTS to
+ * BERTH_EXTRA_CA_CERTS so that commands without TLS don't pay for parsing it at start-up
+ * (bin/berth); they are read here, on the first TLS connection, on top of Node's own.
+ */
+function trustedCas(): string[] | undefined {
+  const file = process.env.BERTH_EXTRA_CA_CERTS;
+  if (!file) return undefined;
+  try {
+    return [...tls.rootCertificates, fs.readFileSync(file, 'utf8')];
+  } catch (err) {
+    throw new BerthError('invalid-argument', `Cannot read the extra CA certificates in ${file} (BERTH_EXTRA_CA_CERTS / NODE_EXTRA_CA_CERTS): ${(err as Error).message}. Fix the path or unset the variable.`);
+  }
+}
+
+let httpsAgent: https.Agent | undefined;
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
+  get https(): https.Agent {
+    httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 16, ca: trustedCas() });
+    return httpsAgent;
+  },
   insecure: new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }),
 };
 
