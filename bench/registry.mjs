@@ -10,21 +10,19 @@
 //         extracted), podman (layers extracted), skopeo (to an OCI dir: download only)
 //   push  from each tool's own storage to a fresh, empty registry per run, so every
 //         tool uploads every byte and nobody can mount or skip blobs
-// Medians of N runs; ratios are berth / podman. Needs a build (dist/cli.js).
+// Medians of N runs; ratios are berth / podman. Needs a build (dist/cli.js, run by bin/berth).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { busyboxRootfs, debianRootfs, repo } from './fixtures.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runs = Number(args.includes('--runs') ? args[args.indexOf('--runs') + 1] : 3);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-registry-'));
-const cache = path.join(repo, '.cache', 'bench');
 const log = (text) => process.stderr.write(`bench/registry: ${text}\n`);
-const cli = path.join(repo, 'dist', 'cli.js');
+const cli = path.join(repo, 'bin', 'berth');
 
 // Private credentials for every tool; docker-registry itself must not see REGISTRY_*.
 const dockerConfig = path.join(work, 'docker');
@@ -63,23 +61,6 @@ async function startRegistry(name) {
   };
 }
 
-function busyboxRootfs() {
-  const dir = path.join(work, 'busybox-rootfs');
-  sh('bash', [path.join(repo, 'test', 'fixtures', 'make-busybox-rootfs.sh'), dir]);
-  return dir;
-}
-
-function debianRootfs() {
-  const dir = path.join(cache, 'debian-rootfs');
-  if (fs.existsSync(path.join(dir, '.complete'))) return dir;
-  log('debootstrap of Debian bookworm (minbase) into .cache/bench — once, a few minutes');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(cache, { recursive: true });
-  sh('debootstrap', ['--variant=minbase', 'bookworm', dir, process.env.BERTH_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian']);
-  fs.writeFileSync(path.join(dir, '.complete'), '');
-  return dir;
-}
-
 function timed(cmd, argv, env = toolEnv) {
   // Dirty pages the previous tool left would be flushed by the next fsync, charging one
   // tool for another's writes.
@@ -109,8 +90,8 @@ function cleanBerth(dir) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const source = await startRegistry('source');
-const images = [['busybox', busyboxRootfs()]];
-if (!args.includes('--skip-debian')) images.push(['debian', debianRootfs()]);
+const images = [['busybox', busyboxRootfs(path.join(work, 'busybox-rootfs'))]];
+if (!args.includes('--skip-debian')) images.push(['debian', debianRootfs(log)]);
 const rows = [];
 try {
   for (const [name, rootfs] of images) {
@@ -126,7 +107,7 @@ try {
     const pull = { berth: [], podman: [], skopeo: [] };
     for (let i = 0; i < runs; i++) {
       const b = path.join(work, `berth-pull-${i}`);
-      pull.berth.push(timed(process.execPath, [cli, 'pull', '-q', ref], berthEnv(b)));
+      pull.berth.push(timed(cli, ['pull', '-q', ref], berthEnv(b)));
       cleanBerth(b);
       const p = path.join(work, `pp-${i}`);
       pull.podman.push(timed('podman', [...podmanStore(p), 'pull', '-q', '--tls-verify=false', ref]));
@@ -140,7 +121,7 @@ try {
     const berthSrc = path.join(work, `berth-src-${name}`);
     const podmanSrc = podmanStore(path.join(work, `ps-${name}`));
     const ociSrc = path.join(work, `oci-src-${name}`);
-    timed(process.execPath, [cli, 'pull', '-q', ref], berthEnv(berthSrc));
+    timed(cli, ['pull', '-q', ref], berthEnv(berthSrc));
     sh('podman', [...podmanSrc, 'pull', '-q', '--tls-verify=false', ref]);
     sh('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${ociSrc}:x`]);
     const push = { berth: [], podman: [], skopeo: [] };
@@ -149,8 +130,8 @@ try {
         const dest = await startRegistry(`dest-${tool}-${i}`);
         const target = `${dest.host}/bench/${name}:1`;
         if (tool === 'berth') {
-          timed(process.execPath, [cli, 'tag', ref, target], berthEnv(berthSrc));
-          push.berth.push(timed(process.execPath, [cli, 'push', '-q', target], berthEnv(berthSrc)));
+          timed(cli, ['tag', ref, target], berthEnv(berthSrc));
+          push.berth.push(timed(cli, ['push', '-q', target], berthEnv(berthSrc)));
         } else if (tool === 'podman') {
           push.podman.push(timed('podman', [...podmanSrc, 'push', '-q', '--tls-verify=false', ref, target]));
         } else {

@@ -14,9 +14,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { busyboxRootfs, cacheDir, debianRootfs, repo } from './fixtures.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(name);
@@ -39,7 +38,6 @@ if (fs.existsSync('/sys/fs/cgroup/unified/cgroup.controllers') && !process.env.B
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
-const cacheDir = path.join(repo, '.cache', 'bench');
 fs.mkdirSync(cacheDir, { recursive: true });
 const berthRoot = path.join(work, 'berth');
 const berthRunDir = path.join(work, 'berth-run');
@@ -76,17 +74,6 @@ function archiveOf(rootfs, name, file) {
   return file;
 }
 
-function debianRootfs() {
-  const dir = path.join(cacheDir, 'debian-rootfs');
-  if (fs.existsSync(path.join(dir, '.complete'))) return dir;
-  log('debootstrap of Debian bookworm (minbase) into .cache/bench — once, a few minutes');
-  fs.rmSync(dir, { recursive: true, force: true });
-  const mirror = process.env.BERTH_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
-  sh(`debootstrap --variant=minbase bookworm ${dir} ${mirror} >${work}/debootstrap.log 2>&1`);
-  fs.writeFileSync(path.join(dir, '.complete'), '');
-  return dir;
-}
-
 /** Berth's generated bundle for a container, rewritten for crun: a plain rootfs dir. */
 function crunBundle(rootfs) {
   // The bundle is written at start; an exited container keeps it.
@@ -116,11 +103,10 @@ function main() {
   if (!fs.existsSync(path.join(repo, 'dist', 'cli.js')) || !fs.existsSync(path.join(repo, 'out', 'src', 'runtime', 'engine.js'))) {
     throw new Error('build first: `npx tsc -p . && node esbuild.mjs`');
   }
-  const busyboxRootfs = path.join(work, 'busybox-rootfs');
-  sh(`bash ${repo}/test/fixtures/make-busybox-rootfs.sh ${busyboxRootfs} >/dev/null`);
-  const busybox = archiveOf(busyboxRootfs, 'bench-busybox', path.join(work, 'busybox.tar'));
+  const busyboxDir = busyboxRootfs(path.join(work, 'busybox-rootfs'));
+  const busybox = archiveOf(busyboxDir, 'bench-busybox', path.join(work, 'busybox.tar'));
   sh(`${podman} load -q -i ${busybox} >/dev/null`);
-  const bundle = crunBundle(busyboxRootfs);
+  const bundle = crunBundle(busyboxDir);
 
   const rows = [];
   const start = hyperfine('run', {
@@ -141,7 +127,7 @@ function main() {
   rows.push(['`run -d` + `stop` + `rm`', cycle.berth, cycle.podman, 'podman, same verbs', undefined]);
 
   const loads = [['busybox', busybox]];
-  if (!skipDebian) loads.push(['Debian (debootstrap minbase)', archiveOf(debianRootfs(), 'bench-debian', path.join(cacheDir, 'debian.tar'))]);
+  if (!skipDebian) loads.push(['Debian (debootstrap minbase)', archiveOf(debianRootfs(log), 'bench-debian', path.join(cacheDir, 'debian.tar'))]);
   for (const [name, archive] of loads) {
     const r = hyperfine(`load-${name.split(' ')[0]}`, {
       berth: `BERTH_ROOT=${work}/load-berth ${cli} load -q -i ${archive}`,
