@@ -21,14 +21,20 @@ interface RunStep {
   readonly commands: readonly SimpleCommand[];
 }
 
+// Every practice rule walks the RUNs: split their scripts once per lint, not once per rule.
+const runsByContext = new WeakMap<RuleContext, RunStep[]>();
+
 /** Every RUN with its simple commands (exec form included: its words are one command). */
 function runs(ctx: RuleContext): RunStep[] {
+  const known = runsByContext.get(ctx);
+  if (known) return known;
   const out: RunStep[] = [];
   for (const stage of ctx.model.stages) {
     for (const step of stage.steps) {
       if (step.instruction.kind === 'run') out.push({ stage, step, run: step.instruction, commands: simpleCommands(runScript(step.instruction)) });
     }
   }
+  runsByContext.set(ctx, out);
   return out;
 }
 
