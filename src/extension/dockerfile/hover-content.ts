@@ -34,6 +34,9 @@ function scopesAround(model: DockerfileModel, node: Node): { before: Scope; afte
   return undefined;
 }
 
+/** The layers panel (src/extension/layers), opened on an image reference. */
+export const SHOW_LAYERS_COMMAND = 'berth.images.layers';
+
 function imageMarkdown(reference: string, image: LocalImage | undefined): string {
   if (!image) return `**${reference}**\n\nNot in the local store: a build pulls it first.`;
   const rows = [
@@ -45,7 +48,8 @@ function imageMarkdown(reference: string, image: LocalImage | undefined): string
     ['Platform', image.platform || 'unknown'],
     ...(image.tags.length > 0 ? [['Tags', image.tags.join(', ')]] : []),
   ];
-  return `**${reference}**\n\n| | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`;
+  const showLayers = `command:${SHOW_LAYERS_COMMAND}?${encodeURIComponent(JSON.stringify([reference]))}`;
+  return `**${reference}**\n\n| | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n\n[Show layers](${showLayers})`;
 }
 
 export async function hoverAt(model: DockerfileModel, lines: readonly string[], p: Position, images: ImageLookup): Promise<HoverContent | undefined> {

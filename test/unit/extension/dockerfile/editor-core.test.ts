@@ -69,6 +69,8 @@ describe('editor: hover', () => {
     const md = (await hoverAt(model, lines, at(2, 7), async () => image))!.markdown;
     assert.match(md, /\| Id \| `cccccccccccc` \|/);
     assert.match(md, /\| Layers \| 2 \|/);
+    // A link opens the layers panel on the image the FROM names.
+    assert.ok(md.endsWith(`[Show layers](command:berth.images.layers?${encodeURIComponent(JSON.stringify(['alpine:3.20']))})`), md);
     assert.match((await hoverAt(model, lines, at(2, 7), async () => undefined))!.markdown, /Not in the local store/);
   });
 
