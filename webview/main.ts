@@ -118,6 +118,12 @@ function renderReport(report: ImageLayersReport, title: string): void {
       li.dataset.layer = empty ? '' : String(row.layer);
       li.setAttribute('aria-disabled', String(empty));
       li.append(el('span', { className: 'index' }, empty ? '·' : String(row.layer)), el('span', { className: 'size' }, empty ? '' : size(row.size)), el('span', { className: 'by' }, row.createdBy || '(no history)'));
+      if (row.source) {
+        const where = `${row.source.file.slice(row.source.file.lastIndexOf('/') + 1)}:${row.source.line}`;
+        const link = el('button', { type: 'button', className: 'source', title: `Open ${row.source.file} at line ${row.source.line}`, ariaLabel: `Open ${where}` }, where);
+        link.dataset.row = String(i);
+        li.append(link);
+      }
       if (!empty) li.append(el('span', { className: 'digest' }, `${row.diffId?.slice(7, 19) ?? ''} +${row.added} ~${row.modified} -${row.removed}`));
       return li;
     }),
@@ -151,6 +157,8 @@ function requestTree(): void {
 }
 
 layerList.addEventListener('click', (e) => {
+  const source = (e.target as HTMLElement).closest<HTMLElement>('.source');
+  if (source) return vscode.postMessage({ type: 'openSource', row: Number(source.dataset.row) });
   const li = (e.target as HTMLElement).closest('li');
   if (li?.dataset.layer) selectLayer(Number(li.dataset.layer));
 });

@@ -34,6 +34,7 @@ export async function runBuild(request: BuildRequest, write: (text: string) => v
       context: request.context.fsPath,
       dockerfile: text,
       dockerfileName,
+      ...(request.dockerfile.scheme === 'file' && { dockerfilePath: request.dockerfile.fsPath }),
       tags: request.tag ? [request.tag] : undefined,
       target: request.target,
       buildArgs: request.buildArgs,

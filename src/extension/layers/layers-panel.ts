@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ImageLayers } from '../../runtime/layers/image-layers';
+import type { LayerRow } from '../../runtime/layers/layers';
 import { output, reportError } from '../output';
 import { type ToWebview, parseToHost } from './protocol';
 
@@ -16,6 +17,15 @@ export const LAYER_SCHEME = 'berth-layer';
 /** A file of a layer as a read-only document: berth-layer:/<path>?<image id>#<layer>. */
 export function layerFileUri(imageId: string, layer: number, file: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LAYER_SCHEME, path: `/${file}`, query: imageId, fragment: String(layer) });
+}
+
+/** Opens the Dockerfile a history entry came from, its instruction's line selected. */
+async function openSource(source: LayerRow['source']): Promise<void> {
+  if (!source) return;
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(source.file));
+  const line = Math.min(source.line, doc.lineCount) - 1;
+  const selection = new vscode.Range(line, 0, line, doc.lineAt(line).text.length);
+  await vscode.window.showTextDocument(doc, { selection, preview: true, viewColumn: vscode.ViewColumn.Beside });
 }
 
 export class LayersPanel implements vscode.Disposable {
@@ -78,7 +88,7 @@ export class LayersPanel implements vscode.Disposable {
 
   private async receive(raw: unknown): Promise<void> {
     const layers = 'layers' in this.content ? this.content.layers : undefined;
-    const message = parseToHost(raw, layers?.layerCount ?? 0);
+    const message = parseToHost(raw, layers?.layerCount ?? 0, layers?.report.rows.length ?? 0);
     if (!message) {
       output().warn(`layers panel: ignored a malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
@@ -93,6 +103,7 @@ export class LayersPanel implements vscode.Disposable {
         const tree = message.base === undefined ? layers.tree(message.layer, message.mode) : layers.compare(layers, message.base, message.layer);
         return this.post({ type: 'tree', id: message.id, tree });
       }
+      if (message.type === 'openSource') return await openSource(layers.report.rows[message.row].source);
       const file = await layers.readFile(message.layer, message.path);
       if (file.text === undefined) {
         void vscode.window.showInformationMessage(`/${file.path} is binary or too big to show: ${file.size.toLocaleString()} bytes.`);
@@ -102,7 +113,7 @@ export class LayersPanel implements vscode.Disposable {
       await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
     } catch (err) {
       if (message.type === 'tree') this.post({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) });
-      else reportError('Open layer file', err);
+      else reportError(message.type === 'open' ? 'Open layer file' : 'Open Dockerfile line', err);
     }
   }
 

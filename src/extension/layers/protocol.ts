@@ -14,7 +14,9 @@ export type ToHost =
   | { type: 'ready' }
   /** `layer`'s tree; with `base`, the filesystem at `layer` compared with the one at `base`. */
   | { type: 'tree'; id: number; layer: number; mode: TreeMode; base?: number }
-  | { type: 'open'; layer: number; path: string };
+  | { type: 'open'; layer: number; path: string }
+  /** Open the Dockerfile line of report row `row`; the host takes the file from its own report. */
+  | { type: 'openSource'; row: number };
 
 export type ToWebview =
   | { type: 'report'; report: ImageLayersReport; title: string }
@@ -28,8 +30,8 @@ const MAX_PATH = 4096;
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isIndex = (x: unknown, below: number): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) < below;
 
-/** A message from the webview, or undefined if it is not one the host accepts for an image of `layers` layers. */
-export function parseToHost(message: unknown, layers: number): ToHost | undefined {
+/** A message from the webview, or undefined if it is not one the host accepts for an image of `layers` layers and `rows` report rows. */
+export function parseToHost(message: unknown, layers: number, rows: number): ToHost | undefined {
   if (!isObject(message)) return undefined;
   switch (message.type) {
     case 'ready':
@@ -45,6 +47,8 @@ export function parseToHost(message: unknown, layers: number): ToHost | undefine
       if (!isIndex(layer, layers) || typeof path !== 'string' || path.length === 0 || path.length > MAX_PATH) return undefined;
       return { type: 'open', layer, path };
     }
+    case 'openSource':
+      return isIndex(message.row, rows) ? { type: 'openSource', row: message.row } : undefined;
     default:
       return undefined;
   }

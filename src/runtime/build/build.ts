@@ -33,6 +33,11 @@ export interface BuildOptions {
   dockerfile: string;
   /** Names the Dockerfile in errors (`Dockerfile`, `build/Dockerfile.dev`, `-`). */
   dockerfileName?: string;
+  /**
+   * The Dockerfile's absolute path, when it is a file: the image then records each history
+   * entry's instruction lines (../image/dockerfile-lines.ts).
+   */
+  dockerfilePath?: string;
   /** Stage name (or index) to stop at; default the last stage. */
   target?: string;
   buildArgs?: Record<string, string>;

@@ -11,6 +11,7 @@ import type { HelperPort } from '../container/ports';
 import type { IdMapping } from '../container/oci-spec';
 import { BerthError, invalidArgument } from '../errors';
 import { removeLeaseTemps } from '../image/archive-load';
+import { DOCKERFILE_LINES_LABEL, type DockerfileLines, type HistorySources, dockerfileLinesLabel, readDockerfileLines } from '../image/dockerfile-lines';
 import type { ImageService } from '../image/image-service';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../image/platform';
 import { normalizeName } from '../image/reference';
@@ -24,7 +25,7 @@ import { BuildCache, cacheKey } from './cache';
 import { DEFAULT_PATH, DEFAULT_SHELL, type StageContext, applyConfigInstruction, commandArgs } from './config-step';
 import { copyLayer, planCopy } from './copy';
 import { PathMatcher } from './dockerignore';
-import { buildModel, dockerfileError, type DockerfileModel, hasErrors, type Instruction, type Stage, type Step } from './dockerfile/dockerfile';
+import { buildModel, dockerfileError, type DockerfileModel, hasErrors, type Instruction, type Node, type Stage, type Step } from './dockerfile/dockerfile';
 import { addLayer, withConfig, writeImage, type WriterDeps } from './image-writer';
 import { StepRunner } from './run-step';
 import { SourceTree } from './source-tree';
@@ -71,8 +72,10 @@ export async function build(deps: BuilderDeps, options: BuildOptions): Promise<B
     await runner.sweepOrphans();
     const state = await session.stage(target);
     const names = (options.tags ?? []).map((t) => normalizeName(t));
-    const final = options.labels && Object.keys(options.labels).length > 0
-      ? { ...state, config: { ...state.config, config: { ...state.config.config, Labels: { ...state.config.config?.Labels, ...options.labels } } } }
+    const lines = options.dockerfilePath === undefined ? undefined : dockerfileLinesLabel(session.sources(target));
+    const labels = { ...(lines !== undefined && { [DOCKERFILE_LINES_LABEL]: lines }), ...options.labels };
+    const final = Object.keys(labels).length > 0
+      ? { ...state, config: { ...state.config, config: { ...state.config.config, Labels: { ...state.config.config?.Labels, ...labels } } } }
       : state;
     const id = await writeImage(final, names, session.writer);
     options.onEvent?.({ type: 'build.done', id, names });
@@ -153,6 +156,8 @@ class Session {
   readonly writer: WriterDeps;
   readonly cache: BuildCache;
   private readonly stages = new Map<number, Promise<BuildState>>();
+  /** Each built stage's history sources, index for index with its last state's history. */
+  private readonly stageSources = new Map<number, HistorySources>();
   private nextVertex = 1;
   private context?: SourceTree;
   private readonly temps: string[] = [];
@@ -180,6 +185,11 @@ class Session {
       this.stages.set(index, p);
     }
     return p;
+  }
+
+  /** The history sources of a stage `stage()` has built. */
+  sources(index: number): HistorySources {
+    return this.stageSources.get(index) ?? [];
   }
 
   async close(): Promise<void> {
@@ -219,18 +229,34 @@ class Session {
       throw err;
     }
     this.emit({ type: 'step.done', vertex: from, elapsed: Date.now() - started });
+    // Cached states carry no sources (lines move without changing a step's key): they are
+    // laid next to the history here, from the base's and then one run of entries per step.
+    const sources: HistorySources = stage.baseStage !== undefined ? [...this.sources(stage.baseStage)] : readDockerfileLines(state.config.config?.Labels);
+    const advance = (next: BuildState, node: Node) => {
+      const at = this.linesOf(node);
+      for (let i = state.config.history?.length ?? 0; i < (next.config.history?.length ?? 0); i++) sources[i] = at;
+      state = next;
+    };
     const ctx: StageContext = { shell: state.config.config?.Shell ?? DEFAULT_SHELL, args: new Map(), cmdSet: false };
     const triggers = state.config.config?.OnBuild ?? [];
     if (triggers.length > 0) {
       state = { ...state, config: { ...state.config, config: { ...state.config.config, OnBuild: null } } };
       const sub = buildModel(`FROM scratch\n${triggers.join('\n')}\n`, { buildArgs: this.options.buildArgs, imageEnv: () => withPath(state.config.config?.Env) });
       if (hasErrors(sub.diagnostics)) throw dockerfileError(sub.diagnostics, `ONBUILD of ${stage.base}`);
-      for (const step of sub.stages[0].steps) state = await this.step(stage, ctx, state, step, 1, stage.from.node.range.start.line);
+      // A trigger's entries point at the FROM that ran it.
+      for (const step of sub.stages[0].steps) advance(await this.step(stage, ctx, state, step, 1, stage.from.node.range.start.line), stage.from.node);
     }
     for (let n = 0; n < stage.steps.length; n++) {
-      state = await this.step(stage, ctx, state, stage.steps[n], n + 2, stage.steps[n].instruction.node.range.start.line, stage.steps[n + 1]?.scope ?? stage.scope);
+      const node = stage.steps[n].instruction.node;
+      advance(await this.step(stage, ctx, state, stage.steps[n], n + 2, node.range.start.line, stage.steps[n + 1]?.scope ?? stage.scope), node);
     }
+    this.stageSources.set(stage.index, sources);
     return state;
+  }
+
+  private linesOf(node: Node): DockerfileLines | undefined {
+    const file = this.options.dockerfilePath;
+    return file === undefined ? undefined : { file, startLine: node.range.start.line + 1, endLine: node.range.end.line + 1 };
   }
 
   private async baseState(stage: Stage): Promise<BuildState> {

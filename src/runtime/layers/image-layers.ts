@@ -8,6 +8,7 @@ import * as fs from 'node:fs/promises';
 import { constants } from 'node:fs';
 import * as path from 'node:path';
 import { invalidArgument, notFound } from '../errors';
+import { readDockerfileLines } from '../image/dockerfile-lines';
 import type { Image } from '../image/image';
 import { chainIds, layerDir, layerFsDir, readLayerMeta } from '../layer/layer';
 import { LayerIndex } from '../layer/layer-index';
@@ -113,11 +114,13 @@ export class ImageLayers {
 /** History rows, oldest first; each non-empty entry takes the next layer. */
 function layerRows(image: Image, layerRow: (i: number) => Omit<LayerRow, 'createdBy'>): LayerRow[] {
   const layers = image.config.rootfs.diff_ids.length;
+  const sources = readDockerfileLines(image.config.config?.Labels);
   const rows: LayerRow[] = [];
   let next = 0;
-  for (const h of image.config.history ?? []) {
+  for (const [i, h] of (image.config.history ?? []).entries()) {
     const base = h.empty_layer || next >= layers ? { size: 0, tarSize: 0, entries: 0, added: 0, modified: 0, removed: 0 } : layerRow(next++);
-    rows.push({ ...base, createdBy: h.created_by ?? '', ...(h.created && { created: h.created }), ...(h.comment && { comment: h.comment }) });
+    const source = sources[i];
+    rows.push({ ...base, createdBy: h.created_by ?? '', ...(h.created && { created: h.created }), ...(h.comment && { comment: h.comment }), ...(source && { source: { file: source.file, line: source.startLine } }) });
   }
   // An image without (enough) history still shows every layer.
   while (next < layers) rows.push({ ...layerRow(next++), createdBy: '' });

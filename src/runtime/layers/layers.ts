@@ -33,6 +33,8 @@ export interface LayerRow {
   createdBy: string;
   created?: string;
   comment?: string;
+  /** The Dockerfile line of the instruction, for an image built by Berth from a file. */
+  source?: { file: string; line: number };
   /** Bytes of the files the layer writes (dive's layer size). */
   size: number;
   /** Bytes of the uncompressed layer tar. */

@@ -51,4 +51,22 @@ test.describe('Layers panel', () => {
     await panel.locator('vscode-textfield.filter input').fill('');
     await expect(panel.getByRole('treeitem', { name: /^gone\.txt, added/ })).toBeVisible();
   });
+
+  test('links a layer of an image built by Berth to its Dockerfile line', async ({ workbench, vscodeServer }) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-ui-sourced-'));
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nENV A=1\nCOPY f.txt /f.txt\n');
+    writeFileSync(path.join(dir, 'f.txt'), 'f\n');
+    cli(vscodeServer, 'build', '-q', '-t', 'sourced:v3', dir);
+    await workbench.openBerth();
+    await workbench.treeItem('Images', 'v3').click({ button: 'right' });
+    await workbench.page.locator('.monaco-menu .action-label', { hasText: /^Show Layers$/ }).click();
+    const panel = workbench.page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    await expect(panel.getByRole('button', { name: 'Open Dockerfile:2' })).toBeVisible();
+    await panel.getByRole('button', { name: 'Open Dockerfile:3' }).click();
+    // Beside the panel: each of the two editor groups has an active tab.
+    await expect(workbench.activeTab().filter({ hasText: 'Dockerfile' })).toBeVisible();
+    await expect(workbench.page.locator('[id="status.editor.selection"]')).toContainText(/Ln 3, Col \d+ \(\d+ selected\)/);
+    await workbench.screenshot('layers-panel-dockerfile-line');
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

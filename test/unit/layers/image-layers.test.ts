@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { currentIdMap } from '../../../src/runtime/idmap';
+import { DOCKERFILE_LINES_LABEL } from '../../../src/runtime/image/dockerfile-lines';
 import { ImageService } from '../../../src/runtime/image/image-service';
 import { ImageLayers } from '../../../src/runtime/layers/image-layers';
 import type { FileTree } from '../../../src/runtime/layers/layers';
@@ -118,6 +119,23 @@ describe('ImageLayers', () => {
     assert.deepEqual(layers.report.rows.map((r) => [r.layer, r.createdBy, r.size]), [[0, 'layer 0', 1], [undefined, 'ENV A=1', 0], [1, 'layer 1', 2]]);
     assert.ok(layers.report.rows[0].tarSize > 0);
     assert.match(layers.report.rows[0].diffId!, /^sha256:/);
+  });
+
+  it("gives each row its Dockerfile line from the image's label, by history index, ignoring malformed entries", async () => {
+    const { root, image } = await imageOf([[file('x', 1)], [file('y', 2)]]);
+    const history = [image.config.history![0], { created_by: 'ENV A=1', empty_layer: true }, image.config.history![1]];
+    const lines = {
+      '1': { file: '/src/app/Dockerfile', startLine: 3, endLine: 3 },
+      '2': { file: '/src/app/Dockerfile', startLine: 4, endLine: 6 },
+      '0': { file: 'relative/Dockerfile', startLine: 1, endLine: 1 },
+      '7': { file: '/src/app/Dockerfile', startLine: 9, endLine: 9 },
+      x: { file: '/src/app/Dockerfile', startLine: 1, endLine: 1 },
+    };
+    const labels = { [DOCKERFILE_LINES_LABEL]: JSON.stringify(lines) };
+    const layers = await ImageLayers.open(root, { ...image, config: { ...image.config, history, config: { ...image.config.config, Labels: labels } } }, []);
+    assert.deepEqual(layers.report.rows.map((r) => [r.layer, r.source]), [[0, undefined], [undefined, { file: '/src/app/Dockerfile', line: 3 }], [1, { file: '/src/app/Dockerfile', line: 4 }]]);
+    const broken = await ImageLayers.open(root, { ...image, config: { ...image.config, config: { ...image.config.config, Labels: { [DOCKERFILE_LINES_LABEL]: '{not json' } } } }, []);
+    assert.ok(broken.report.rows.every((r) => r.source === undefined));
   });
 
   it('compares two images and two layers', async () => {

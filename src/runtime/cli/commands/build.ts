@@ -57,6 +57,7 @@ export const build: Command = {
           context,
           dockerfile,
           dockerfileName: fileFlag === '-' ? 'Dockerfile' : path.relative(process.cwd(), dockerfileName) || 'Dockerfile',
+          ...(fileFlag !== '-' && { dockerfilePath: dockerfileName }),
           target: str(args, 'target'),
           buildArgs: keyValues(list(args, 'build-arg'), '--build-arg', ctx.env),
           labels: keyValues(list(args, 'label'), '--label'),

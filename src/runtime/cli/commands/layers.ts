@@ -5,6 +5,7 @@
  * (`--lowest-efficiency`, `--highest-wasted-bytes`, `--highest-user-wasted-percent`) are
  * checked when given, and a broken rule ends the command with status 1, as `dive --ci` does.
  */
+import * as path from 'node:path';
 import { BerthError } from '../../errors';
 import type { Engine } from '../../engine';
 import type { FileTree, ImageLayersReport, LayerRow } from '../../layers/layers';
@@ -90,14 +91,22 @@ function rowChanges(row: LayerRow): string {
   return row.layer === undefined ? '' : `+${row.added} ~${row.modified} -${row.removed}`;
 }
 
+/** `Dockerfile:12`: relative to the working directory when below it (terminals link it), else absolute. */
+function sourceText(source: NonNullable<LayerRow['source']>): string {
+  const relative = path.relative(process.cwd(), source.file);
+  return `${relative.startsWith('..') || path.isAbsolute(relative) ? source.file : relative}:${source.line}`;
+}
+
 function reportText(report: ImageLayersReport, rules: RuleResult[]): string {
   const s = report.summary;
   const out: string[] = [];
   out.push(`Image: ${report.names[0] ?? report.id} (${report.id.slice(7, 19)})`);
   out.push(`Total size: ${humanSize(s.totalSize)}   Efficiency: ${percent(s.efficiency)}   Wasted: ${humanSize(s.wastedBytes)}   User wasted: ${percent(s.userWastedPercent)}`);
   out.push('');
-  const rows = report.rows.map((r) => [r.layer === undefined ? '-' : String(r.layer), humanSize(r.size), rowChanges(r), ellipsis(r.createdBy.replace(/\s+/g, ' '), 80)]);
-  out.push(formatTable([['LAYER', 'SIZE', 'CHANGES', 'CREATED BY'], ...rows]).trimEnd());
+  // The Dockerfile column only for images Berth built from a file.
+  const sources = report.rows.some((r) => r.source);
+  const rows = report.rows.map((r) => [r.layer === undefined ? '-' : String(r.layer), humanSize(r.size), rowChanges(r), ...(sources ? [r.source ? sourceText(r.source) : ''] : []), ellipsis(r.createdBy.replace(/\s+/g, ' '), 80)]);
+  out.push(formatTable([['LAYER', 'SIZE', 'CHANGES', ...(sources ? ['DOCKERFILE'] : []), 'CREATED BY'], ...rows]).trimEnd());
   if (s.wasted.length > 0) {
     out.push('', 'Wasted space:');
     out.push(formatTable([['COUNT', 'TOTAL SPACE', 'PATH'], ...s.wasted.map((w) => [String(w.count), humanSize(w.bytes), `/${w.path}`])]).trimEnd());
