@@ -363,8 +363,7 @@ class Session {
       now: Date.now(),
     });
     const key = cacheKey(state.key, describe(i), sources.key === 'context' ? '' : sources.key, plan.digest);
-    const kind = plan.entries.length + plan.archives.length > 1 || plan.archives.length > 0 ? 'dir' : 'file';
-    const createdBy = `/bin/sh -c #(nop) ${i.kind.toUpperCase()} ${kind}:${plan.digest} in ${i.destination.value} `;
+    const createdBy = `/bin/sh -c #(nop) ${i.kind.toUpperCase()} ${plan.sourceKind}:${plan.digest} in ${i.destination.value} `;
     return this.cached(key, () => addLayer(state, copyLayer(plan, this.options.signal), { created_by: createdBy }, key, this.writer, this.options.signal));
   }
 

@@ -54,6 +54,8 @@ export interface CopyPlan {
   digest: string;
   entries: LayerEntry[];
   archives: ArchiveSource[];
+  /** What the sources were, for the history's `COPY <kind>:<digest>` like Docker's: one file (or URL), one directory, or several. */
+  sourceKind: 'file' | 'dir' | 'multi';
 }
 
 export interface CopyInputs {
@@ -120,7 +122,8 @@ export async function planCopy(o: CopyInputs): Promise<CopyPlan> {
   const material: unknown[] = [];
   for (const e of sorted) material.push([e.rel, e.type, e.mode, e.uid, e.gid, e.linkname ?? '', e.hostPath ? await o.fileDigest(e.hostPath, fs.statSync(e.hostPath)) : e.data ? cacheKey(e.data.toString('base64')) : '']);
   for (const a of archives) material.push([a.dest, a.owner ?? null, await o.fileDigest(a.hostPath, fs.statSync(a.hostPath))]);
-  return { digest: cacheKey(material), entries: sorted, archives };
+  const sourceKind = matches.length + i.contents.length > 1 ? 'multi' : matches[0]?.entry?.stat.isDirectory() ? 'dir' : 'file';
+  return { digest: cacheKey(material), entries: sorted, archives, sourceKind };
 }
 
 interface Match {

@@ -160,10 +160,17 @@ function lineWriter(emit: (line: string) => void): Writable {
   });
 }
 
-/** Deletes empty files and directories at `targets` (and their new parents) that the base did not have. */
+/**
+ * Deletes empty files and directories at `targets` (and their new parents) that the base did
+ * not have; then the base's directories that only held those stubs (overlay copied them up
+ * to make the stubs) when they are left empty with the base's mode and owner, so a RUN that
+ * did not touch /etc does not put /etc in its layer (BuildKit and buildah leave it out too).
+ */
 function removeStubs(upperDir: string, targets: string[], base: SourceTree): void {
   for (const target of targets) {
-    for (let rel = target; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
+    let removed = false;
+    let rel = target;
+    for (; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
       if (base.get(rel)) break;
       const abs = path.join(upperDir, rel);
       const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
@@ -172,8 +179,22 @@ function removeStubs(upperDir: string, targets: string[], base: SourceTree): voi
         if (stat.isDirectory()) fs.rmdirSync(abs);
         else if (stat.isFile() && stat.size === 0) fs.unlinkSync(abs);
         else break;
+        removed = true;
       } catch {
         break; // not empty: the command put something there
+      }
+    }
+    if (!removed) continue;
+    for (; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
+      const before = base.get(rel)?.stat;
+      const abs = path.join(upperDir, rel);
+      const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
+      if (!before?.isDirectory() || !stat?.isDirectory()) break;
+      if (stat.mode !== before.mode || stat.uid !== before.uid || stat.gid !== before.gid) break;
+      try {
+        fs.rmdirSync(abs);
+      } catch {
+        break; // the command changed something inside
       }
     }
   }
