@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -211,6 +213,30 @@ void monitor_record_exit(struct monitor *m) {
     append_event(m, code, time);
 }
 
+/* After the exit frame, waits (briefly) for each client to close its end. Closing ours
+ * first would make a client's next write (a resize sent right after connecting, say)
+ * fail with EPIPE, and Node then drops the socket with the output it has not read yet —
+ * a short process's whole output. Clients close as soon as they see our EOF. */
+#define LINGER_MS 1000
+static void linger_for_clients(struct monitor *m) {
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (size_t i = 0; i < m->n_clients; i++) {
+    struct pollfd p = {.fd = m->clients[i]->fd, .events = POLLIN};
+    for (;;) {
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long left = LINGER_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+      if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+        return;
+      char sink[4096];
+      ssize_t n = recv(p.fd, sink, sizeof sink, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        break; /* closed (or gone): next client */
+    }
+  }
+}
+
 /* Tells every client the exit code, waiting a little for slow readers. */
 static void send_exit(struct monitor *m) {
   char code[16];
@@ -224,6 +250,7 @@ static void send_exit(struct monitor *m) {
     outq_flush(&c->q, c->fd, false);
     shutdown(c->fd, SHUT_WR);
   }
+  linger_for_clients(m);
 }
 
 __attribute__((noreturn)) static void finish(struct monitor *m) {
