@@ -186,9 +186,8 @@ export class Engine {
   }
 
   async listContainers(options: ListFilters = {}): Promise<ContainerSummary[]> {
-    await this.containers.collectAutoRemoved();
+    const all = await this.containers.collectAutoRemoved(await this.containers.states.loadAll());
     const predicates = parseFilters(options.filters ?? [], (c, ref) => c.config.image === ref || c.config.imageId.startsWith(ref) || c.config.imageId === `sha256:${ref}`);
-    const all = await this.containers.states.loadAll();
     return all
       .filter((c) => options.all || c.state.status === 'running' || c.state.status === 'paused')
       .filter((c) => predicates.every((p) => p(c)))

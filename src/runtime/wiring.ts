@@ -30,7 +30,15 @@ export async function wireParts(paths: StorePaths, runtimeDir: string): Promise<
   const containers = new ContainerStateStore(paths.containers);
   const images = new ImageService(paths, idMap, helper, {
     emit: (event) => events.append(event),
-    containersUsing: async (imageId) => (await containers.loadAll()).filter((c) => c.config.imageId === imageId).map((c) => c.config.name),
+    containersByImage: async () => {
+      const byImage = new Map<string, string[]>();
+      for (const c of await containers.loadAll()) {
+        const names = byImage.get(c.config.imageId);
+        if (names) names.push(c.config.name);
+        else byImage.set(c.config.imageId, [c.config.name]);
+      }
+      return byImage;
+    },
   });
   return { paths, runtimeDir, helper, events, images, rootfs: images.snapshots, idMappings: idMap };
 }

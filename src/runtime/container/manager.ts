@@ -320,13 +320,21 @@ export class ContainerManager {
     }
   }
 
-  /** Removes exited containers that were started with --rm and whose starter is gone. */
-  async collectAutoRemoved(): Promise<void> {
-    for (const c of await this.states.loadAll()) {
+  /**
+   * Removes exited containers that were started with --rm and whose starter is gone;
+   * returns the rest of `all` (a listing read once by the caller, not read again here).
+   */
+  async collectAutoRemoved(all: Container[]): Promise<Container[]> {
+    const kept: Container[] = [];
+    for (const c of all) {
       if (c.config.autoRemove && c.state.status === 'exited' && c.state.startedAt) {
-        await this.remove(c.config.id).catch(() => undefined);
+        const removed = await this.remove(c.config.id).then(() => true, () => false);
+        // A failed removal may still have taken it (its starter removed it meanwhile).
+        if (removed || !(await this.states.load(c.config.id))) continue;
       }
+      kept.push(c);
     }
+    return kept;
   }
 
   async exec(ref: string, options: ExecOptions, streams: AttachStreams): Promise<number> {

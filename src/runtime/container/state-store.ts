@@ -14,6 +14,9 @@ import { BerthError, errnoCode } from '../errors';
 import { readJsonOr, writeJsonAtomic } from '../store/atomic';
 import { Container, ContainerConfig, RuntimeState } from './container';
 
+/** Containers whose records loadAll reads between two yields to the event loop (~1 ms). */
+const LOAD_BATCH = 64;
+
 export interface ExitRecord {
   exitCode: number;
   signal?: string | null;
@@ -84,18 +87,44 @@ export class ContainerStateStore {
 
   /** Loads one container; undefined if it vanished (removed by another process). */
   async load(id: string): Promise<Container | undefined> {
-    const dir = this.dirOf(id);
-    const config = await readJsonOr<ContainerConfig | undefined>(dir.configFile, undefined).catch(() => undefined);
-    if (!config) return undefined;
-    const recorded = await readJsonOr<RuntimeState>(dir.stateFile, { status: 'created', restartCount: 0 }).catch(
-      (): RuntimeState => ({ status: 'dead', restartCount: 0, error: 'state.json is unreadable' }),
-    );
-    return { config, state: await this.derive(dir, recorded) };
+    const record = this.readRecord(id);
+    return record && { config: record.config, state: await this.derive(this.dirOf(id), record.state) };
   }
 
   async loadAll(): Promise<Container[]> {
-    const all = await Promise.all((await this.ids()).map((id) => this.load(id)));
-    return all.filter((c): c is Container => c !== undefined);
+    const ids = await this.ids();
+    const out: Container[] = [];
+    for (let i = 0; i < ids.length; i += LOAD_BATCH) {
+      // The records are read synchronously (readRecord): yield between batches so a long
+      // listing never holds the extension host's event loop for more than a moment.
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const batch = await Promise.all(ids.slice(i, i + LOAD_BATCH).map((id) => this.load(id)));
+      for (const c of batch) if (c) out.push(c);
+    }
+    return out;
+  }
+
+  /**
+   * container.json and state.json, read synchronously: these are a few hundred bytes in
+   * the local store, ~15 µs each this way against ~150 µs of main-thread work through
+   * fs.promises (open, fstat, read, close: one promise and thread-pool trip each) — the
+   * difference between 15 and 150 ms for a view listing 500 containers.
+   */
+  private readRecord(id: string): { config: ContainerConfig; state: RuntimeState } | undefined {
+    const dir = this.dirOf(id);
+    let config: ContainerConfig;
+    try {
+      config = JSON.parse(readFileSync(dir.configFile, 'utf8')) as ContainerConfig;
+    } catch {
+      return undefined;
+    }
+    let state: RuntimeState;
+    try {
+      state = JSON.parse(readFileSync(dir.stateFile, 'utf8')) as RuntimeState;
+    } catch (err) {
+      state = errnoCode(err) === 'ENOENT' ? { status: 'created', restartCount: 0 } : { status: 'dead', restartCount: 0, error: 'state.json is unreadable' };
+    }
+    return { config, state };
   }
 
   monitorAlive(state: RuntimeState): boolean {

@@ -13,6 +13,13 @@ import { parseReference, formatReference, repository } from './reference';
 import { checkImage, parseImageConfig, parseManifest } from './validate';
 
 export class ImageCatalog {
+  /**
+   * Images already read and verified, by manifest digest. A digest names fixed content,
+   * so an entry never goes stale; without it every listing re-read and re-hashed two
+   * blobs per image (the views list on every change).
+   */
+  private readonly verified = new Map<Digest, Image>();
+
   constructor(
     readonly content: LocalContentStore,
     readonly refs: RefStore,
@@ -20,16 +27,22 @@ export class ImageCatalog {
 
   /** The image stored under a manifest digest, verified and validated. */
   async read(manifestDigest: Digest): Promise<Image> {
+    const known = this.verified.get(manifestDigest);
+    if (known) return known;
     const where = `manifest ${manifestDigest}`;
     const manifest = parseManifest(await this.content.readBlob(manifestDigest), where);
     const config = parseImageConfig(await this.content.readBlob(manifest.config.digest), `config ${manifest.config.digest}`);
     checkImage(manifest, config, where);
-    return { id: manifest.config.digest, manifestDigest, manifest, config };
+    const image: Image = { id: manifest.config.digest, manifestDigest, manifest, config };
+    this.verified.set(manifestDigest, image);
+    return image;
   }
 
   /** Every image in refs.json that can be read (a damaged one is skipped, not fatal). */
   async all(refs?: RefsFile): Promise<{ refs: RefsFile; images: Image[] }> {
     const file = refs ?? (await this.refs.read());
+    // Forget removed images, so a long-lived process (the extension) keeps only what is stored.
+    for (const digest of this.verified.keys()) if (!file.images[digest]) this.verified.delete(digest);
     const images: Image[] = [];
     for (const digest of Object.keys(file.images) as Digest[]) {
       const image = await this.read(digest).catch(() => undefined);

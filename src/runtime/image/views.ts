@@ -10,26 +10,41 @@ import { type RefsFile, namesOf } from '../store/refs';
 import type { Image } from './image';
 import { familiarName } from './reference';
 
-/** Uncompressed size of each layer (the extracted layer's, else the blob's). */
-export async function layerSizes(root: string, image: Image): Promise<number[]> {
+/**
+ * Uncompressed size of each layer (the extracted layer's, else the blob's). `known`
+ * keeps extracted layers' sizes by chain id across calls: a chain id names fixed
+ * content, so its size never changes.
+ */
+export async function layerSizes(root: string, image: Image, known?: Map<Digest, number>): Promise<number[]> {
   const chains = chainIds(image.config.rootfs.diff_ids);
-  return Promise.all(chains.map(async (c, i) => (await readLayerMeta(root, c))?.size ?? image.manifest.layers[i]?.size ?? 0));
+  return Promise.all(
+    chains.map(async (c, i) => {
+      const size = known?.get(c) ?? (await readLayerMeta(root, c))?.size;
+      if (size !== undefined) known?.set(c, size);
+      return size ?? image.manifest.layers[i]?.size ?? 0;
+    }),
+  );
 }
 
 export function imageNames(refs: RefsFile, image: Image): { repoTags: string[]; repoDigests: string[] } {
-  const names = namesOf(refs, image.manifestDigest).map(familiarName);
+  return splitNames(namesOf(refs, image.manifestDigest));
+}
+
+function splitNames(normalized: string[]): { repoTags: string[]; repoDigests: string[] } {
+  const names = normalized.map(familiarName);
   return { repoTags: names.filter((n) => !n.includes('@')), repoDigests: names.filter((n) => n.includes('@')) };
 }
 
-export async function summary(root: string, refs: RefsFile, image: Image, containers: number): Promise<ImageSummary> {
-  const { repoTags, repoDigests } = imageNames(refs, image);
+/** An `images` row; `names` are the normalized names of the image's manifest (namesByManifest). */
+export async function summary(root: string, names: string[], image: Image, containers: number, knownSizes?: Map<Digest, number>): Promise<ImageSummary> {
+  const { repoTags, repoDigests } = splitNames(names);
   const labels = image.config.config?.Labels;
   return {
     id: image.id,
     repoTags,
     ...(repoDigests.length > 0 && { repoDigests }),
     ...(image.config.created && { created: image.config.created }),
-    size: (await layerSizes(root, image)).reduce((a, b) => a + b, 0),
+    size: (await layerSizes(root, image, knownSizes)).reduce((a, b) => a + b, 0),
     ...(labels && { labels }),
     containers,
   };

@@ -90,6 +90,20 @@ export function addImage(refs: RefsFile, manifest: Digest, names: string[]): voi
   for (const name of names) refs.names[name] = manifest;
 }
 
+/**
+ * namesOf for every manifest at once, for a listing: one pass over the names instead of
+ * one per image (500 images × 500 names was most of a listing's time).
+ */
+export function namesByManifest(refs: RefsFile): Map<Digest, string[]> {
+  const out = new Map<Digest, string[]>();
+  for (const name of Object.keys(refs.names).sort()) {
+    const names = out.get(refs.names[name]);
+    if (names) names.push(name);
+    else out.set(refs.names[name], [name]);
+  }
+  return out;
+}
+
 /** The names that point at `manifest`, sorted. */
 export function namesOf(refs: RefsFile, manifest: Digest): string[] {
   return Object.keys(refs.names)

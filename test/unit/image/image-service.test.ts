@@ -20,7 +20,7 @@ async function service(options: { using?: Record<string, string[]> } = {}) {
   const helper = new RecordingPrivilegedFs();
   const svc = new ImageService(storePaths(root), currentIdMap(), async () => helper, {
     emit: (e) => events.push(e),
-    containersUsing: async (id) => options.using?.[id] ?? [],
+    containersByImage: async () => new Map(Object.entries(options.using ?? {})),
   });
   return { svc, root, events, helper };
 }
