@@ -55,6 +55,14 @@ async function* gunzip(source: AsyncIterable<Uint8Array>, what: string): AsyncGe
   }
 }
 
+/**
+ * Compressed bytes fzstd decodes before the event loop gets a turn. fzstd is synchronous
+ * JavaScript (Node 20's zlib has no zstd) and makes ~10 MB of output from each MB of
+ * input, so a whole 1 MiB read held the thread for 200+ ms: the extension host froze
+ * while saving a zstd image.
+ */
+const ZSTD_SLICE = 64 * 1024;
+
 async function* unzstd(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
   const decoder = new ZstdDecompress((chunk) => {
@@ -68,11 +76,15 @@ async function* unzstd(source: AsyncIterable<Uint8Array>, what: string): AsyncGe
     }
   };
   for await (const chunk of source) {
-    push(chunk, false);
-    if (out.length) {
-      const ready = out;
-      out = [];
-      yield* ready;
+    for (let at = 0; at < chunk.length; at += ZSTD_SLICE) {
+      push(chunk.subarray(at, at + ZSTD_SLICE), false);
+      if (out.length) {
+        const ready = out;
+        out = [];
+        yield* ready;
+      }
+      // A macrotask turn, not a microtask: timers, I/O and the host's messages run too.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   push(new Uint8Array(0), true);

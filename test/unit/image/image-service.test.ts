@@ -97,6 +97,22 @@ describe('ImageService', () => {
     }
   });
 
+  it('fails a save from a damaged layer blob (plain or gzip) instead of writing a damaged archive', async () => {
+    for (const plain of [true, false]) {
+      const { svc } = await service();
+      await svc.loadImages(await writeTemp(ociArchive({ layers: [await packTar([{ name: 'x', body: 'x' }])], tags: ['localhost/rt:1'] }, { plain })));
+      const blob = svc.content.blobPath((await svc.resolve('localhost/rt:1')).manifest.layers[0].digest);
+      const data = await fs.readFile(blob);
+      data[0] ^= 1;
+      await fs.writeFile(blob, data);
+      const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'berth-save-')), 'image.tar');
+      for (const format of ['docker-archive', 'oci-archive'] as const) {
+        await assert.rejects(svc.saveImages(['localhost/rt:1'], out, { format }), (err) => isBerthError(err, 'internal') && /corrupted/.test(err.message));
+        await assert.rejects(fs.access(out));
+      }
+    }
+  });
+
   it('refuses damaged archives with a clear error and leaves the store clean', async () => {
     const layer = await packTar([{ name: 'x', body: 'x' }]);
     const cases: Array<[string, Buffer, RegExp]> = [
