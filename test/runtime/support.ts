@@ -21,7 +21,8 @@ export function busyboxTar(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-busybox-'));
   execFileSync('bash', [path.join(REPO, 'test', 'fixtures', 'make-busybox-rootfs.sh'), path.join(dir, 'rootfs')], { stdio: 'ignore' });
   rootfsTar = path.join(dir, 'rootfs.tar');
-  execFileSync('tar', ['-C', path.join(dir, 'rootfs'), '-cf', rootfsTar, '.']);
+  // Owned by root, as real images are (a user's own files would be owned by uid 1000+).
+  execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '-C', path.join(dir, 'rootfs'), '-cf', rootfsTar, '.']);
   return rootfsTar;
 }
 
