@@ -20,7 +20,7 @@ function loadLayeredImage(server: VsCodeServer): void {
     const base = tarOf([{ name: 'keep.txt', data: Buffer.from('kept\n') }, { name: 'gone.txt', data: Buffer.from('soon deleted\n') }]);
     const top = tarOf([{ name: 'added.txt', data: Buffer.from('new in layer 1\n') }, { name: '.wh.gone.txt', data: Buffer.alloc(0) }]);
     const archive = path.join(dir, 'layered.tar');
-    writeFileSync(archive, dockerSaveArchive({ layers: [base, top], tags: ['layered:latest'] }));
+    writeFileSync(archive, dockerSaveArchive({ layers: [base, top], tags: ['layered:layers-panel'] }));
     cli(server, 'load', '-i', archive);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -31,7 +31,8 @@ test.describe('Layers panel', () => {
   test('opens from the Images view, marks what a layer adds and removes, and filters by name', async ({ workbench, vscodeServer }) => {
     loadLayeredImage(vscodeServer);
     await workbench.openBerth();
-    await workbench.treeItem('Images', 'latest').click({ button: 'right' });
+    // A tag no other test uses: the server's store is shared by the suite.
+    await workbench.treeItem('Images', 'layers-panel').click({ button: 'right' });
     await workbench.page.locator('.monaco-menu .action-label', { hasText: /^Show Layers$/ }).click();
     const panel = workbench.page.frameLocator('iframe.webview').frameLocator('#active-frame');
     await expect(panel.locator('.summary h1')).toContainText('layered');
