@@ -142,9 +142,13 @@ export async function liveLeases(root: string): Promise<LeaseRecord[]> {
     const match = /^([0-9a-f]{16})\.json$/.exec(name);
     const file = path.join(leasesDir(root), name);
     if (!match) {
-      // Atomic-write temp files of a lease: harmless, removed when old enough to be dead.
+      // An atomic-write temp file of a lease (`.<id>.json.<pid>.<rand>.tmp`, ../store/atomic.ts):
+      // left behind when its owner died mid-write, so it goes with the dead lease; anything
+      // else unrecognised goes once it is old enough to be nobody's.
+      const temp = /^\.([0-9a-f]{16})\.json\.\d+\.[0-9a-f]+\.tmp$/.exec(name);
       const stat = await fs.stat(file).catch(() => undefined);
-      if (stat && Date.now() - stat.mtimeMs > 60_000) await fs.rm(file, { force: true });
+      const dead = temp ? !(await isLeaseAlive(root, temp[1])) : stat !== undefined && Date.now() - stat.mtimeMs > 60_000;
+      if (dead) await fs.rm(file, { force: true });
       continue;
     }
     if (!(await isLeaseAlive(root, match[1]))) {
