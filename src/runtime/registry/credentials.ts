@@ -154,6 +154,9 @@ export class CredentialStore {
         if (/credentials not found/i.test(stdout + stderr)) return reject(new HelperNotFound());
         reject(new BerthError('unavailable', `${program} ${verb} failed (exit ${code}): ${(stdout + stderr).trim().slice(0, 300)}`));
       });
+      // A helper may exit without reading its input (`erase` of nothing, say): the EPIPE
+      // that follows is not a failure, its exit status says how it went.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(input);
     });
   }
