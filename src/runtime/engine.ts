@@ -26,6 +26,7 @@ import { toImageConfigChanges } from './image/config-changes';
 import { inspectView, parseFilters, summarize } from './container/views';
 import { parsePasswd } from './container/user';
 import { IdMapping } from './container/oci-spec';
+import { toContainer } from './idmap';
 import type { BuildOptions, BuildResult } from './build/build';
 import { familiarName } from './image/reference';
 import type { ImageLayers } from './layers/image-layers';
@@ -232,12 +233,8 @@ export class Engine {
     const c = await this.running(ref);
     const image = await this.parts.images.resolveForRun(c.config.imageId);
     const passwd = parsePasswd((await this.parts.rootfs.readFile(c.config.id, image.chainIds, '/etc/passwd')) ?? '');
-    const hostToContainer = (uid: number) => {
-      for (const m of this.parts.idMappings.uidMappings) if (uid >= m.hostID && uid < m.hostID + m.size) return uid - m.hostID + m.containerID;
-      return uid;
-    };
     return listProcesses(c.state.pid!, (hostUid) => {
-      const uid = hostToContainer(hostUid);
+      const uid = toContainer(this.parts.idMappings.uidMappings, hostUid) ?? hostUid;
       return passwd.find((p) => p.uid === uid)?.name ?? String(uid);
     });
   }
