@@ -43,17 +43,8 @@ const dockerfileUtils = require('dockerfile-utils');
 
 // ---- the generator -------------------------------------------------------------------
 
-/** mulberry32: tiny, fast and the same everywhere. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The fuzz test's seeded generator, compiled to out/ with everything else.
+const { seededRandom: prng } = require(path.join(repo, 'out', 'test', 'fuzz', 'seeded-random.js'));
 
 const bases = ['debian:bookworm-slim', 'ubuntu:24.04', 'alpine:3.20', 'node:22-bookworm', 'python:3.12-slim', 'golang:1.23', 'eclipse-temurin:21-jre'];
 const packages = ['ca-certificates', 'curl', 'git', 'build-essential', 'libssl-dev', 'pkg-config', 'unzip', 'tzdata', 'jq', 'openssh-client', 'gnupg', 'xz-utils', 'make', 'gcc', 'libffi-dev'];

@@ -18,22 +18,12 @@ import { parseChanges } from '../../src/runtime/build/dockerfile/change';
 import { buildModel } from '../../src/runtime/build/dockerfile/stages';
 import type { Range } from '../../src/runtime/build/dockerfile/source';
 import { listDirs, vectorsDir } from '../conformance/vectors';
+import { seededRandom } from './seeded-random';
 
 const SEED = Number(process.env.BERTH_FUZZ_SEED ?? 20240530);
 const COUNT = Number(process.env.BERTH_FUZZ_COUNT ?? 100_000);
 const HANG_MS = 5000;
 
-/** mulberry32: small, fast, good enough to spread inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const keywords = [
   'FROM', 'RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'COPY', 'ADD', 'ENV', 'ARG', 'LABEL', 'EXPOSE', 'VOLUME', 'WORKDIR', 'USER',
@@ -124,7 +114,7 @@ function exercise(input: string): void {
 
 /** The inputs, the same sequence for the same seed in any thread. */
 function* inputs(seed: number, count: number): Generator<string> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const corpus = seedCorpus();
   for (let i = 0; i < count; i++) yield r() < 0.5 ? randomDockerfile(r) : mutate(r, pick(r, corpus));
 }
