@@ -11,6 +11,7 @@ import * as fs from 'node:fs/promises';
 import { BerthError } from './errors';
 import { EventLog } from './event-log';
 import { RuntimeEvent, TransferProgress } from './events';
+import type { ListingOptions } from './registry/client';
 import type { RegistryService } from './registry/service';
 import { detectCgroupSupport } from './host';
 import { defaultRuntimeDir, defaultStoreRoot, isRoot, StorePaths, storePaths } from './paths';
@@ -396,13 +397,16 @@ export class Engine {
     return (await this.registries()).registries();
   }
 
-  /** Repositories of a registry (`/v2/_catalog`); `not-found` or `permission-denied` where it does not list them. */
-  async registryCatalog(server: string, options: { insecure?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+  /**
+   * Repositories of a registry (`/v2/_catalog`), at most `limit`; `not-found`,
+   * `unauthorized` or `permission-denied` where it does not list them.
+   */
+  async registryCatalog(server: string, options: ListingOptions & { insecure?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
     return (await this.registries()).catalog(server, options);
   }
 
-  /** Tags of a repository in its registry (`localhost:5000/app`). */
-  async registryTags(repository: string, options: { insecure?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+  /** Tags of a repository in its registry (`localhost:5000/app`), at most `limit`. */
+  async registryTags(repository: string, options: ListingOptions & { insecure?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
     return (await this.registries()).tags(repository, options);
   }
 

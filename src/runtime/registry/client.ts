@@ -33,6 +33,17 @@ export interface RegistryRequest {
   onRetry?: () => void;
 }
 
+/** How much of a listing to fetch. */
+export interface ListingOptions {
+  /** Names asked for per request (`?n=`); the registry may send fewer and say where the rest is. */
+  pageSize?: number;
+  /** Stop once this many names are in: a registry of 100,000 repositories is not read to show a tree. */
+  limit?: number;
+}
+
+// distribution's own cap on `n` for the catalog (`catalog.maxentries`).
+const DEFAULT_PAGE_SIZE = 1000;
+
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -192,30 +203,33 @@ export class RegistryClient {
 
   // ---- listings ----------------------------------------------------------------------
 
-  /** Every repository (`/v2/_catalog`, following Link pages); `not-found`/`permission-denied` where the registry does not list. */
-  catalog(): Promise<string[]> {
-    return this.paged('/v2/_catalog?n=1000', [CATALOG_SCOPE], 'the repository catalog', 'repositories');
+  /**
+   * The repositories (`/v2/_catalog`), following the registry's Link pages. A registry that
+   * does not list answers `not-found` (no catalog: Docker Hub, many proxies),
+   * `unauthorized` or `permission-denied` (not for this account).
+   */
+  catalog(options: ListingOptions = {}): Promise<string[]> {
+    return this.paged('/v2/_catalog', options, [CATALOG_SCOPE], 'the repository catalog', 'repositories');
   }
 
-  tags(repo: string): Promise<string[]> {
-    return this.paged(`/v2/${repo}/tags/list?n=1000`, [repositoryScope(repo, 'pull')], `the tags of ${repo}`, 'tags');
+  /** The tags of a repository (`/v2/<repo>/tags/list`), paged like the catalog; `not-found` for an unknown repository. */
+  tags(repo: string, options: ListingOptions = {}): Promise<string[]> {
+    return this.paged(`/v2/${repo}/tags/list`, options, [repositoryScope(repo, 'pull')], `the tags of ${repo}`, 'tags');
   }
 
-  private async paged(first: string, scopes: string[], what: string, field: string): Promise<string[]> {
+  private async paged(path: string, options: ListingOptions, scopes: string[], what: string, field: string): Promise<string[]> {
+    const limit = options.limit ?? Infinity;
     const out: string[] = [];
-    let next: string | URL | undefined = first;
-    for (let page = 0; next && page < 1000; page++) {
+    let next: string | URL | undefined = `${path}?n=${options.pageSize ?? DEFAULT_PAGE_SIZE}`;
+    for (let page = 0; next && page < 1000 && out.length < limit; page++) {
       const response = await this.request({ method: 'GET', path: next, scopes, accept: [200], what });
-      const doc = JSON.parse((await readBody(response)).toString('utf8')) as Record<string, unknown>;
-      const items = doc[field];
-      if (items !== null && items !== undefined && (!Array.isArray(items) || items.some((i) => typeof i !== 'string'))) {
-        throw new BerthError('unavailable', `${this.registry} answered ${what} with a '${field}' that is not a list of names.`);
-      }
-      out.push(...((items as string[] | null) ?? []));
+      const items = listed(await readBody(response), field);
+      if (!items) throw new BerthError('unavailable', `${this.registry} answered ${what} with something other than a JSON '${field}' list of names.`);
+      out.push(...items);
       const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(String(response.headers.link ?? ''));
       next = link ? new URL(link[1], response.url) : undefined;
     }
-    return out;
+    return out.slice(0, limit);
   }
 
   // ---- plumbing ----------------------------------------------------------------------
@@ -289,6 +303,19 @@ export class RegistryClient {
     }
     return retryableStatus(status) ? new RetryableStatus(error, retryAfter(response.headers)) : error;
   }
+}
+
+/** The names under `field` of a listing page (null and absent are none), or undefined when the body is not such a page. */
+function listed(body: Buffer, field: string): string[] | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const items = (doc as Record<string, unknown>)[field] ?? [];
+  return Array.isArray(items) && items.every((i) => typeof i === 'string') ? items : undefined;
 }
 
 /** The first `errors[]` entry of a distribution error body, as "CODE: message". */

@@ -9,7 +9,7 @@ import { familiarName, parseReference, repository } from '../image/reference';
 import { Lease } from '../store/lease';
 import { namesOf } from '../store/refs';
 import type { Credentials } from './auth';
-import { RegistryClient } from './client';
+import { type ListingOptions, RegistryClient } from './client';
 import { CredentialStore, registryName } from './credentials';
 import { type PullOptions, pullImage } from './pull';
 import { type PushOptions, pushImage } from './push';
@@ -76,15 +76,16 @@ export class RegistryService {
     return this.credentials().registries();
   }
 
-  async catalog(server: string, options: RegistryCallOptions = {}): Promise<string[]> {
+  /** Repositories of a registry; see RegistryClient.catalog for the errors of one that does not list. */
+  async catalog(server: string, options: ListingOptions & RegistryCallOptions = {}): Promise<string[]> {
     const registry = registryName(server);
-    return this.client(registry, options).catalog();
+    return this.client(registry, options).catalog(options);
   }
 
   /** Tags of a repository (`localhost:5000/app`, `busybox`). */
-  async tags(repositoryName: string, options: RegistryCallOptions = {}): Promise<string[]> {
+  async tags(repositoryName: string, options: ListingOptions & RegistryCallOptions = {}): Promise<string[]> {
     const ref = parseReference(repositoryName, { defaultTag: false });
-    return this.client(ref.domain, options).tags(ref.path);
+    return this.client(ref.domain, options).tags(ref.path, options);
   }
 
   private client(registry: string, options: RegistryCallOptions): RegistryClient {
