@@ -37,11 +37,6 @@ void log_write(struct log_writer *lw, const char *stream, const char *buf, size_
   (void)write_all(lw->fd, out, used);
 }
 
-void log_sync(struct log_writer *lw) {
-  if (lw->fd >= 0)
-    fsync(lw->fd);
-}
-
 void log_close(struct log_writer *lw) {
   if (lw->fd >= 0)
     close(lw->fd);

@@ -14,7 +14,6 @@ struct log_writer {
 
 int log_open(int dirfd, const char *name, struct log_writer *lw, struct berr *e);
 void log_write(struct log_writer *lw, const char *stream, const char *buf, size_t len);
-void log_sync(struct log_writer *lw);
 void log_close(struct log_writer *lw);
 
 #endif

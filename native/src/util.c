@@ -120,7 +120,7 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
   _cleanup_fd_ int fd = TEMP_FAILURE_RETRY(openat(dirfd, tmp, O_WRONLY | O_CLOEXEC | O_TRUNC | O_CREAT, 0644));
   if (fd < 0)
     return berr_sys(e, errno, "create '%s'", tmp);
-  if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, data, len) < 0) {
     int saved = errno;
     unlinkat(dirfd, tmp, 0);
     return berr_sys(e, saved, "write '%s'", tmp);
@@ -130,8 +130,6 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
     unlinkat(dirfd, tmp, 0);
     return berr_sys(e, saved, "rename '%s' to '%s'", tmp, name);
   }
-  /* The rename is durable only once the directory entry is. */
-  fsync(dirfd);
   return 0;
 }
 

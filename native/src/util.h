@@ -47,7 +47,11 @@ ssize_t read_all(int fd, void *buf, size_t len);
 /* Reads a whole (small) file; NUL-terminated; NULL + berr on failure. */
 char *read_file_at(int dirfd, const char *path, size_t *len, struct berr *e);
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct berr *e);
-/* temp + fsync + rename + fsync(dir): readers see the old file or the whole new one. */
+/* temp + rename: readers, and a process killed at any moment, see the old file or the
+ * whole new one. Not fsynced: the callers' files (exit.json, cgroup.json) describe this
+ * boot only, and a reader after a power loss takes a missing or torn one for "the host
+ * went down" — while a sync here costs the start and the exit of every container a
+ * journal commit (1–15 ms on a busy disk). */
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, struct berr *e);
 int mkdir_p(const char *path, mode_t mode, struct berr *e);
 
