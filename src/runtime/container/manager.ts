@@ -11,7 +11,7 @@ import { watch, FSWatcher } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BerthError, conflict, invalidArgument } from '../errors';
+import { BerthError, conflict, failedPrecondition, invalidArgument } from '../errors';
 import { EventLog } from '../event-log';
 import { ContainerEventType } from '../events';
 import { StorePaths } from '../paths';
@@ -123,7 +123,12 @@ export class ContainerManager {
     const { config } = container;
     const dir = this.states.dirOf(config.id);
     const image = await this.deps.images.resolveForRun(config.imageId);
-    const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds);
+    if (config.autoRemove && container.state.bootId !== undefined && container.state.bootId !== currentBootId()) {
+      throw failedPrecondition(
+        `Container ${config.name} was started with --rm, so its writable layer was never synced to disk, and the host went down while it ran: its files may be damaged. Remove it (\`berth rm ${config.name}\`) and run a new one.`,
+      );
+    }
+    const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds, { volatile: config.autoRemove });
     const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
     const user = resolveUser(config.user, await readFile('/etc/passwd'), await readFile('/etc/group'));
     await fs.mkdir(dir.etc, { recursive: true });

@@ -57,9 +57,19 @@ export interface PreparedRootfs {
   mount?: OciMount;
 }
 
+export interface PrepareOptions {
+  /**
+   * No syncs of the writable layer to disk, ever (overlayfs `volatile`, where the kernel
+   * has it): for containers removed when they exit (`run --rm`, as podman does), whose
+   * unmount would otherwise sync the whole host filesystem. Only when the writable layer
+   * was not in use when the host last went down: its content is not crash-safe.
+   */
+  volatile?: boolean;
+}
+
 export interface RootfsPort {
   /** Makes the writable layer for a container on top of the image's layers. Idempotent. */
-  prepare(containerId: string, chainIds: string[]): Promise<PreparedRootfs>;
+  prepare(containerId: string, chainIds: string[], options?: PrepareOptions): Promise<PreparedRootfs>;
   /** Reads a small file from the container's filesystem as it is now (running or not). */
   readFile(containerId: string, chainIds: string[], filePath: string): Promise<string | undefined>;
 }

@@ -6,10 +6,11 @@
  * with (../layer/apply.ts).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileChange } from '../container/container';
-import type { PreparedRootfs } from '../container/ports';
-import { failedPrecondition } from '../errors';
+import type { PrepareOptions, PreparedRootfs } from '../container/ports';
+import { errnoCode, failedPrecondition } from '../errors';
 import { isIdentity } from '../idmap';
 import { hasLayer, layerFsDir } from '../layer/layer';
 import { type LayerContext, removeTree } from '../layer/layer-store';
@@ -23,6 +24,29 @@ import type { Snapshotter } from './snapshot';
 
 const MAX_READ = 1 << 20;
 const VIEW_CACHE = 8;
+
+/** overlayfs's `volatile` option came with Linux 5.10. */
+const VOLATILE_OVERLAY = (() => {
+  const [major, minor] = os.release().split('.').map(Number);
+  return major > 5 || (major === 5 && minor >= 10);
+})();
+
+/**
+ * A volatile mount leaves work/work/incompat/volatile behind, and overlayfs refuses that
+ * work dir from then on: its way of saying "the host may have gone down with this upper
+ * dir unsynced". The caller asks for volatile only when it knows that did not happen, so
+ * the mark goes (overlayfs makes these directories mode 000; their owner may open them).
+ */
+function clearVolatileMark(work: string): void {
+  const incompat = path.join(work, 'work', 'incompat');
+  try {
+    for (const dir of [path.dirname(incompat), incompat, path.join(incompat, 'volatile')]) fs.chmodSync(dir, 0o700);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return; // not mounted volatile before
+    throw err;
+  }
+  fs.rmSync(incompat, { recursive: true, force: true });
+}
 
 export class OverlaySnapshotter implements Snapshotter {
   private readonly views = new Map<string, Promise<Map<string, LowerEntry>>>();
@@ -40,7 +64,7 @@ export class OverlaySnapshotter implements Snapshotter {
     return path.join(this.dir(containerId), 'upper');
   }
 
-  async prepare(containerId: string, chainIds: string[]): Promise<PreparedRootfs> {
+  async prepare(containerId: string, chainIds: string[], { volatile = false }: PrepareOptions = {}): Promise<PreparedRootfs> {
     const lower: string[] = [];
     for (const chainId of [...chainIds].reverse()) {
       if (!(await hasLayer(this.paths.root, chainId as Digest))) {
@@ -58,6 +82,10 @@ export class OverlaySnapshotter implements Snapshotter {
     }
     const options = [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
     if (!isIdentity(this.layers.idMap)) options.push('userxattr');
+    if (volatile && VOLATILE_OVERLAY) {
+      clearVolatileMark(work);
+      options.push('volatile');
+    }
     return { snapshotter: 'overlay', rootfsPath: rootfs, mount: { destination: '/', type: 'overlay', source: 'overlay', options } };
   }
 

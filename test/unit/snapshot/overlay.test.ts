@@ -74,6 +74,19 @@ describe('OverlaySnapshotter', () => {
     await assert.rejects(snapshots.prepare(id, [sha256Digest('nope')]), (err) => isBerthError(err, 'failed-precondition') && /Load or pull the image again/.test(err.message));
   });
 
+  it('asks for a volatile mount when told to, clearing the mark an earlier one left', async () => {
+    const { root, chains, snapshots, id } = await setup();
+    const work = path.join(root, 'containers', id, 'work');
+    // What a volatile mount leaves behind: overlayfs's directories, mode 000.
+    const mark = path.join(work, 'work', 'incompat', 'volatile');
+    await fs.mkdir(mark, { recursive: true });
+    for (const dir of [mark, path.dirname(mark), path.dirname(path.dirname(mark))]) await fs.chmod(dir, 0);
+    const prepared = await snapshots.prepare(id, chains, { volatile: true });
+    assert.equal(prepared.mount?.options?.at(-1), 'volatile');
+    await assert.rejects(fs.access(path.join(work, 'work', 'incompat')), { code: 'ENOENT' });
+    assert.ok(!(await snapshots.prepare(id, chains)).mount?.options?.includes('volatile'), 'only when asked');
+  });
+
   it('reads files through the upper dir and the layers, honouring whiteouts, opaque dirs and symlinks', async () => {
     const { root, chains, snapshots, id } = await setup();
     await snapshots.prepare(id, chains);
