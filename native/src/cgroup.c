@@ -126,12 +126,15 @@ static void limits_not_applied(const struct resources_spec *r, struct warnings *
     warn_add(w, "cpu limit not applied: %s", why);
 }
 
-static void create_v1(const struct spec *s, struct cgroup *cg, struct warnings *w) {
-  static const char *why = "cgroup v1 needs root; run as root or use a cgroup v2 system with delegation";
+static const char *const v1_needs_root = "cgroup v1 needs root; run as root or use a cgroup v2 system with delegation";
+
+/* One directory per controller in `names`; what fails becomes a warning (with the limits
+ * of `r` it costs). */
+static void create_v1(const char *rel, const struct resources_spec *r, const char *const *names, size_t n_names,
+                      struct cgroup *cg, struct warnings *w) {
   cg->version = 1;
-  const char *rel = s->cgroups_path;
-  for (size_t i = 0; i < sizeof v1_controllers / sizeof v1_controllers[0]; i++) {
-    const char *name = v1_controllers[i];
+  for (size_t i = 0; i < n_names; i++) {
+    const char *name = names[i];
     _cleanup_free_ char *mount = xasprintf("%s/%s", CG_ROOT, name);
     if (access(mount, F_OK) < 0)
       continue;
@@ -144,7 +147,7 @@ static void create_v1(const struct spec *s, struct cgroup *cg, struct warnings *
     if (mkdir_p(dir, 0755, &e) < 0) {
       free(dir);
       if (geteuid() != 0) {
-        limits_not_applied(&s->res, w, why);
+        limits_not_applied(r, w, v1_needs_root);
         break;
       }
       warn_add(w, "cgroup %s not created: %s", name, e.msg);
@@ -154,7 +157,7 @@ static void create_v1(const struct spec *s, struct cgroup *cg, struct warnings *
   }
   if (cg->n == 0)
     cg->version = 0;
-  v1_limits(cg, &s->res, w);
+  v1_limits(cg, r, w);
 }
 
 /* The topmost ancestor of our cgroup that we own: systemd's delegation point
@@ -216,34 +219,43 @@ static int v2_mkdir(const char *top, const char *dir, struct warnings *w, struct
   return 0;
 }
 
-static void create_v2(const struct spec *s, struct cgroup *cg, struct warnings *w) {
+/* The directory of cgroupsPath `rel` in the unified tree (relative: below the delegated
+ * root, or the root of the tree for root), made; NULL and why not in `e`. */
+static char *v2_make_dir(const char *rel, struct warnings *w, struct berr *e) {
   _cleanup_free_ char *own = own_cgroup("");
-  const char *rel = s->cgroups_path;
   _cleanup_free_ char *top = NULL;
   if (geteuid() == 0) {
     top = xstrdup(CG_ROOT);
   } else {
     top = v2_delegated_root(own);
     if (top == NULL) {
-      limits_not_applied(&s->res, w, "no cgroup v2 subtree is delegated to this user (systemd: Delegate=yes)");
-      return;
+      berr_code(e, "permission-denied", "no cgroup v2 subtree is delegated to this user (systemd: Delegate=yes)");
+      return NULL;
     }
   }
   char *dir = rel[0] == '/' ? xasprintf("%s%s", CG_ROOT, rel) : xasprintf("%s/%s", top, rel);
   if (strncmp(dir, top, strlen(top)) != 0) {
-    limits_not_applied(&s->res, w, "cgroupsPath is outside the delegated cgroup subtree");
+    berr_code(e, "permission-denied", "cgroupsPath is outside the delegated cgroup subtree");
     free(dir);
-    return;
+    return NULL;
   }
-  struct berr e;
-  if (v2_mkdir(top, dir, w, &e) < 0) {
-    limits_not_applied(&s->res, w, e.msg);
+  if (v2_mkdir(top, dir, w, e) < 0) {
     free(dir);
+    return NULL;
+  }
+  return dir;
+}
+
+static void create_v2(const struct spec *s, struct cgroup *cg, struct warnings *w) {
+  const struct resources_spec *r = &s->res;
+  struct berr e;
+  char *dir = v2_make_dir(s->cgroups_path, w, &e);
+  if (dir == NULL) {
+    limits_not_applied(r, w, e.msg);
     return;
   }
   cg->version = 2;
   add_path(cg, "unified", dir);
-  const struct resources_spec *r = &s->res;
   char buf[64];
   if (r->has_memory && r->memory > 0) {
     snprintf(buf, sizeof buf, "%lld", (long long)r->memory);
@@ -278,7 +290,29 @@ void cgroup_create(const struct spec *s, struct cgroup *cg, struct warnings *w) 
   if (cgroup_fs_version() == 2)
     create_v2(s, cg, w);
   else
-    create_v1(s, cg, w);
+    create_v1(s->cgroups_path, &s->res, v1_controllers, sizeof v1_controllers / sizeof v1_controllers[0], cg, w);
+}
+
+int cgroup_create_freezer(const char *rel, struct cgroup *cg, struct berr *e) {
+  static const struct resources_spec no_limits;
+  static const char *const freezer[] = {"freezer"};
+  memset(cg, 0, sizeof *cg);
+  struct warnings w = {0};
+  if (cgroup_fs_version() == 2) {
+    char *dir = v2_make_dir(rel, &w, e);
+    if (dir == NULL)
+      return berr_wrap(e, "make a cgroup to freeze the container in");
+    cg->version = 2;
+    add_path(cg, "freezer", dir);
+  } else {
+    create_v1(rel, &no_limits, freezer, 1, cg, &w);
+    if (cg->version == 0)
+      berr_code(e, "permission-denied", "make a freezer cgroup: %s", w.n ? w.v[0] : v1_needs_root);
+  }
+  for (size_t i = 0; i < w.n; i++)
+    free(w.v[i]);
+  free(w.v);
+  return cg->version == 0 ? -1 : 0;
 }
 
 int cgroup_add_pid(const struct cgroup *cg, pid_t pid, struct berr *e) {

@@ -26,6 +26,10 @@ void warn_add(struct warnings *w, const char *fmt, ...) __attribute__((format(pr
 
 /* Creates linux.cgroupsPath (relative: below our own cgroup) and writes the limits. */
 void cgroup_create(const struct spec *s, struct cgroup *cg, struct warnings *w);
+/* The cgroup a container that has none gets when it is first paused: v1's freezer
+ * controller, or a v2 cgroup named "freezer" in the record — its usage figures would
+ * miss everything from before, so stats keep reading /proc. */
+int cgroup_create_freezer(const char *rel, struct cgroup *cg, struct berr *e);
 int cgroup_add_pid(const struct cgroup *cg, pid_t pid, struct berr *e);
 /* state/cgroup.json: {"version":N,"paths":{"memory":"/sys/fs/cgroup/memory/…",…}} */
 int cgroup_save(int statefd, const struct cgroup *cg, struct berr *e);

@@ -262,8 +262,13 @@ __attribute__((noreturn)) static void finish(struct monitor *m) {
   unlinkat(m->dirfd, "attach.sock", 0);
   monitor_record_exit(m);
   send_exit(m);
-  if (!m->exec)
+  if (!m->exec) {
+    struct berr e;
+    /* A container started without a cgroup may have got one since (a pause). */
+    if (m->cg.n == 0)
+      cgroup_load(m->dirfd, &m->cg, &e);
     cgroup_destroy(&m->cg);
+  }
   _exit(0);
 }
 

@@ -1,9 +1,10 @@
 /**
  * Pause and unpause. With a cgroup (root, or delegated cgroup v2) the freezer stops the
- * whole container atomically. Without one (rootless on cgroup v1) Berth falls back to
- * SIGSTOP/SIGCONT for every process in the container's pid namespace — what a user
- * would otherwise have no way to do; processes forked during the sweep are caught by a
- * second sweep.
+ * whole container atomically; a container started without limits has none until its
+ * first pause makes one (the helper's freezer op). Without cgroups at all (rootless on
+ * cgroup v1) Berth falls back to SIGSTOP/SIGCONT for every process in the container's
+ * pid namespace — what a user would otherwise have no way to do; processes forked
+ * during the sweep are caught by a second sweep.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -13,7 +14,10 @@ import { ContainerDir } from './state-store';
 
 export interface CgroupRecord {
   version: 1 | 2;
-  /** v1: controller → absolute dir; v2: { unified: dir }. */
+  /**
+   * v1: controller → absolute dir; v2: { unified: dir }, or { freezer: dir } for one made
+   * at a pause, whose usage figures would miss everything from before it.
+   */
   paths: Record<string, string>;
 }
 
@@ -27,8 +31,9 @@ export async function setFrozen(dir: ContainerDir, initPid: number, frozen: bool
     await fs.writeFile(path.join(cgroup.paths.freezer, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED');
     return;
   }
-  if (cgroup?.version === 2 && cgroup.paths.unified) {
-    await fs.writeFile(path.join(cgroup.paths.unified, 'cgroup.freeze'), frozen ? '1' : '0');
+  const unified = cgroup?.version === 2 ? cgroup.paths.unified ?? cgroup.paths.freezer : undefined;
+  if (unified) {
+    await fs.writeFile(path.join(unified, 'cgroup.freeze'), frozen ? '1' : '0');
     return;
   }
   const signal = frozen ? 'SIGSTOP' : 'SIGCONT';

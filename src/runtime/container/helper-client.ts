@@ -193,6 +193,10 @@ export class HelperClient implements HelperPort, PrivilegedFs {
     return (await this.request({ op: 'exec', ...req })) as unknown as ExecResult;
   }
 
+  async freezer(req: { state: string; pid: number; cgroupsPath: string }): Promise<void> {
+    await this.request({ op: 'freezer', ...req });
+  }
+
   async fixup(request: FixupRequest): Promise<void> {
     await this.request({ op: 'fixup', ...request });
   }

@@ -37,6 +37,19 @@ export interface ExecRequest {
   waitAttach: boolean;
 }
 
+/**
+ * Gives a running container that has no cgroup (started without limits) a freezer cgroup
+ * at `cgroupsPath`, with all its processes moved in, and records it in its cgroup.json.
+ * Nothing to do when it has one.
+ */
+export interface FreezerRequest {
+  op: 'freezer';
+  state: string;
+  /** The container's init, host pid. */
+  pid: number;
+  cgroupsPath: string;
+}
+
 export interface FixupRequestMessage {
   op: 'fixup';
   root: string;
@@ -53,7 +66,7 @@ export interface RmtreeRequest {
   gidMappings?: IdMapping[];
 }
 
-export type HelperRequest = { op: 'ping' } | { op: 'shutdown' } | RunRequest | ExecRequest | FixupRequestMessage | RmtreeRequest;
+export type HelperRequest = { op: 'ping' } | { op: 'shutdown' } | RunRequest | ExecRequest | FreezerRequest | FixupRequestMessage | RmtreeRequest;
 
 export interface PingResult {
   protocol: number;

@@ -23,7 +23,7 @@ import { generateName, VALID_NAME } from './names';
 import { IdMapping } from './oci-spec';
 import { AttachStreams, HelperPort, ImagePort, RootfsPort } from './ports';
 import { signalNumber } from './signals';
-import { buildSpec, effectiveProcess, mergeEnv } from './spec-builder';
+import { buildSpec, effectiveProcess, hasLimits, mergeEnv } from './spec-builder';
 import { ContainerStateStore, currentBootId, processStartTime } from './state-store';
 import { resolveUser } from './user';
 
@@ -34,7 +34,7 @@ export interface ManagerDeps {
   rootfs: RootfsPort;
   idMappings: { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
   events: EventLog;
-  /** Whether the helper can put limits on a cgroup at all (decides cgroupsPath). */
+  /** A container's cgroup, where the helper can make one at all (for limits and pause). */
   cgroupsPath?: (id: string) => string | undefined;
 }
 
@@ -153,7 +153,9 @@ export class ContainerManager {
       rootfsPath: rootfs.rootfsPath,
       rootfsMount: rootfs.mount,
       etcFiles,
-      cgroupsPath: this.deps.cgroupsPath?.(config.id),
+      // Joining a cgroup costs every start an RCU grace period (~10 ms on cgroup v1): only
+      // limits need one from the start; a pause makes one when it needs it (freeze below).
+      cgroupsPath: hasLimits(config.resources) ? this.deps.cgroupsPath?.(config.id) : undefined,
       terminalSize,
     });
     // Rewritten at every start, so it needs atomicity (the helper may read it) but not fsync.
@@ -288,8 +290,14 @@ export class ContainerManager {
     if (state.status !== expected) {
       throw new BerthError('failed-precondition', `Container ${config.name} is ${state.status}, not ${expected}.`);
     }
-    const { setFrozen } = await import('./freezer');
-    await setFrozen(this.states.dirOf(config.id), state.pid!, frozen);
+    const { readCgroup, setFrozen } = await import('./freezer');
+    const dir = this.states.dirOf(config.id);
+    const cgroupsPath = this.deps.cgroupsPath?.(config.id);
+    if (frozen && cgroupsPath && !(await readCgroup(dir))) {
+      const helper = await this.deps.helper();
+      await helper.freezer({ state: dir.dir, pid: state.pid!, cgroupsPath });
+    }
+    await setFrozen(dir, state.pid!, frozen);
     await this.states.writeState(config.id, { ...state, status: frozen ? 'paused' : 'running' });
     await this.emit(frozen ? 'container.pause' : 'container.unpause', config);
   }

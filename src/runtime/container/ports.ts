@@ -33,6 +33,8 @@ export interface HelperPort {
   attach(socketPath: string, streams: AttachStreams): Promise<Attachment>;
   signal(socketPath: string, signo: number): Promise<void>;
   rmtree(req: { path: string; uidMappings?: IdMapping[]; gidMappings?: IdMapping[] }): Promise<void>;
+  /** Makes the freezer cgroup of a running container started without one (see FreezerRequest). */
+  freezer(req: { state: string; pid: number; cgroupsPath: string }): Promise<void>;
 }
 
 export interface RunnableImage {

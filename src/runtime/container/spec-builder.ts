@@ -6,7 +6,7 @@
  * Docker's default unless `--privileged`.
  */
 import { BerthError } from '../errors';
-import { ContainerConfig } from './container';
+import { ContainerConfig, Resources } from './container';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, MASKED_PATHS, READONLY_PATHS, normalizeCapability } from './defaults';
 import { IdMapping, OciMount, OciSpec } from './oci-spec';
 
@@ -39,7 +39,7 @@ export interface SpecInput {
   rootfsMount?: OciMount;
   /** Host files bind-mounted as /etc/hostname, /etc/hosts, /etc/resolv.conf. */
   etcFiles: { hostname: string; hosts: string; resolvConf: string };
-  /** Whether cgroup limits should be requested at all (the helper warns if it can't). */
+  /** The container's cgroup: only with limits (the helper warns when it cannot make one). */
   cgroupsPath?: string;
   terminalSize?: { rows: number; cols: number };
 }
@@ -128,9 +128,13 @@ function userMounts(config: ContainerConfig): OciMount[] {
   });
 }
 
+export function hasLimits(r: Resources): boolean {
+  return r.memory !== undefined || r.cpus !== undefined || r.pidsLimit !== undefined;
+}
+
 function resources(config: ContainerConfig): OciSpec['linux']['resources'] | undefined {
   const r = config.resources;
-  if (r.memory === undefined && r.cpus === undefined && r.pidsLimit === undefined) return undefined;
+  if (!hasLimits(r)) return undefined;
   const out: NonNullable<OciSpec['linux']['resources']> = {};
   // Docker: swap defaults to the memory limit (no extra swap on top).
   if (r.memory !== undefined) out.memory = { limit: r.memory, swap: r.memory };

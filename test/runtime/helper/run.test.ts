@@ -199,6 +199,23 @@ describe('berth-helper run', () => {
     assert.ok(cgroup.version === 1 ? cgroup.paths.memory : cgroup.paths.unified);
   });
 
+  it('makes a freezer cgroup for a container started without one, with all its processes, gone at its exit', { skip: !limits.includes('freezer') && 'no freezer cgroup for this user' }, async () => {
+    const c = makeContainer(h.base, { cmd: ['sh', '-c', 'sleep 30 & sleep 30 & echo ready; wait'] });
+    const started = await h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: false });
+    await waitFor(() => (c.log().includes('stdout ready') ? true : undefined), 'the background processes');
+    assert.ok(!fs.existsSync(path.join(c.dir, 'cgroup.json')), 'no cgroup without limits');
+    const request = { state: c.dir, pid: started.pid, cgroupsPath: `berth-test/${c8()}` };
+    await h.client.freezer(request);
+    const cgroup = JSON.parse(fs.readFileSync(path.join(c.dir, 'cgroup.json'), 'utf8')) as { version: number; paths: Record<string, string> };
+    assert.deepEqual(Object.keys(cgroup.paths), ['freezer'], 'only what pausing needs: usage figures would miss the time before');
+    const inside = fs.readFileSync(path.join(cgroup.paths.freezer, 'cgroup.procs'), 'utf8').trim().split('\n');
+    assert.equal(inside.length, 3, `init and two sleeps, got ${inside.join(' ')}`);
+    await h.client.freezer(request); // has one now: nothing to do
+    await h.client.signal(path.join(c.dir, 'attach.sock'), 9);
+    await waitFor(() => c.exit(), 'exit.json');
+    await waitFor(() => (fs.existsSync(cgroup.paths.freezer) ? undefined : true), 'the cgroup to go');
+  });
+
   it('stops a fork bomb with the pids limit', { skip: !limits.includes('pids') && 'no pids cgroup for this user' }, async () => {
     const c = makeContainer(h.base, { resources: { pidsLimit: 16 }, cmd: ['sh', '-c', 'for i in $(seq 40); do sleep 30 & done; set -- /proc/[0-9]*; echo $#; kill -9 -1; exit 0'] }, { cgroupsPath: `berth-test/${c8()}` });
     const r = await runToEnd(h.client, c);
