@@ -49,6 +49,11 @@ export class ContainerManager {
     return this.deps.events.append({ type, id: c.id, name: c.name, ...extra });
   }
 
+  /** The store-wide lock of container names (name-index.ts). */
+  private get lockFile(): string {
+    return path.join(this.deps.paths.root, 'containers.lock');
+  }
+
   private lockOf(id: string): string {
     return path.join(this.deps.paths.containers, id, '.lock');
   }
@@ -95,22 +100,25 @@ export class ContainerManager {
     const dir = this.states.dirOf(id);
     await fs.mkdir(this.deps.paths.containers, { recursive: true });
     // Reserve the name and create the record under the store lock: two concurrent
-    // `run --name web` must not both succeed.
-    await withLock(path.join(this.deps.paths.root, 'containers.lock'), async () => {
-      const taken = new Set((await this.states.loadAll()).map((c) => c.config.name));
-      if (options.name !== undefined && taken.has(options.name)) {
+    // `run --name web` must not both succeed (name-index.ts).
+    const names = this.states.names;
+    await withLock(this.lockFile, async () => {
+      await names.ensure(() => this.states.nameRecords());
+      if (options.name !== undefined && !names.claim(options.name, id)) {
         throw conflict(`The container name "${options.name}" is already in use. Remove that container (\`berth rm ${options.name}\`) or choose another name.`);
       }
-      config.name = options.name ?? generateName(taken);
-      await fs.mkdir(dir.dir, { recursive: false });
+      config.name = options.name ?? generateName((name) => names.claim(name, id));
       try {
+        await fs.mkdir(dir.dir, { recursive: false });
         config.snapshotter = (await this.deps.rootfs.prepare(id, image.chainIds)).snapshotter;
         await this.states.writeState(id, { status: 'created', restartCount: 0 });
-        // Last: a directory without container.json is not a container (ids() skips it
-        // once removeFiles or GC takes it away), so a crash before here leaves no record.
-        await this.states.writeConfig(config);
+        // Last: a directory without container.json is not a container (load() skips
+        // it), so a crash before here leaves no record. A --rm container's need not
+        // survive a power loss (it is gone after one run anyway): no fsync for it.
+        await this.states.writeConfig(config, { durable: !config.autoRemove });
       } catch (err) {
         await this.removeFiles(id).catch(() => undefined);
+        names.release(config.name, id);
         throw err;
       }
     });
@@ -315,6 +323,7 @@ export class ContainerManager {
       await this.wait(config.id);
     }
     await this.removeFiles(config.id);
+    await withLock(this.lockFile, async () => this.states.names.release(config.name, config.id));
     await this.emit('container.destroy', config);
     return config;
   }

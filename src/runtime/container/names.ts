@@ -12,11 +12,12 @@ const NAMES = [
   'shannon', 'tesla', 'thompson', 'torvalds', 'turing', 'volta', 'wozniak', 'yalow', 'zuse',
 ];
 
-export function generateName(taken: Set<string>): string {
+/** The first generated name `take` accepts (it claims the name, or says it is taken). */
+export function generateName(take: (name: string) => boolean): string {
   for (let attempt = 0; ; attempt++) {
     const base = `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${NAMES[randomInt(NAMES.length)]}`;
     const name = attempt < 10 ? base : `${base}${randomInt(1000)}`;
-    if (!taken.has(name)) return name;
+    if (take(name)) return name;
   }
 }
 

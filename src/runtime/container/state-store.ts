@@ -11,8 +11,12 @@ import * as fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, errnoCode } from '../errors';
-import { readJsonOr, writeJsonAtomic } from '../store/atomic';
+import { readJsonOr, WriteOptions, writeJsonAtomic } from '../store/atomic';
 import { Container, ContainerConfig, RuntimeState } from './container';
+import { NameIndex } from './name-index';
+import { VALID_NAME } from './names';
+
+const ID = /^[0-9a-f]{64}$/;
 
 /** Containers whose records loadAll reads between two yields to the event loop (~1 ms). */
 const LOAD_BATCH = 64;
@@ -58,8 +62,11 @@ export class ContainerDir {
 
 export class ContainerStateStore {
   private readonly bootId = currentBootId();
+  readonly names: NameIndex;
 
-  constructor(readonly containersDir: string) {}
+  constructor(readonly containersDir: string) {
+    this.names = new NameIndex(path.join(containersDir, '.names'), (id) => this.readConfig(id)?.name);
+  }
 
   dirOf(id: string): ContainerDir {
     return new ContainerDir(path.join(this.containersDir, id));
@@ -67,15 +74,15 @@ export class ContainerStateStore {
 
   async ids(): Promise<string[]> {
     try {
-      return (await fs.readdir(this.containersDir)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+      return (await fs.readdir(this.containersDir)).filter((n) => ID.test(n));
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return [];
       throw err;
     }
   }
 
-  async writeConfig(config: ContainerConfig): Promise<void> {
-    await writeJsonAtomic(this.dirOf(config.id).configFile, config);
+  async writeConfig(config: ContainerConfig, options?: WriteOptions): Promise<void> {
+    await writeJsonAtomic(this.dirOf(config.id).configFile, config, options);
   }
 
   async writeState(id: string, state: RuntimeState): Promise<void> {
@@ -110,14 +117,18 @@ export class ContainerStateStore {
    * fs.promises (open, fstat, read, close: one promise and thread-pool trip each) — the
    * difference between 15 and 150 ms for a view listing 500 containers.
    */
-  private readRecord(id: string): { config: ContainerConfig; state: RuntimeState } | undefined {
-    const dir = this.dirOf(id);
-    let config: ContainerConfig;
+  private readConfig(id: string): ContainerConfig | undefined {
     try {
-      config = JSON.parse(readFileSync(dir.configFile, 'utf8')) as ContainerConfig;
+      return JSON.parse(readFileSync(this.dirOf(id).configFile, 'utf8')) as ContainerConfig;
     } catch {
       return undefined;
     }
+  }
+
+  private readRecord(id: string): { config: ContainerConfig; state: RuntimeState } | undefined {
+    const dir = this.dirOf(id);
+    const config = this.readConfig(id);
+    if (!config) return undefined;
     let state: RuntimeState;
     try {
       state = JSON.parse(readFileSync(dir.stateFile, 'utf8')) as RuntimeState;
@@ -152,17 +163,36 @@ export class ContainerStateStore {
     };
   }
 
+  /** Every container's id and name, for building the name index. */
+  async nameRecords(): Promise<{ id: string; name: string }[]> {
+    const out: { id: string; name: string }[] = [];
+    for (const id of await this.ids()) {
+      const name = this.readConfig(id)?.name;
+      if (name) out.push({ id, name });
+    }
+    return out;
+  }
+
+  private async findByName(name: string): Promise<Container | undefined> {
+    if (!VALID_NAME.test(name)) return undefined;
+    if (!this.names.exists()) return (await this.loadAll()).find((c) => c.config.name === name);
+    const id = this.names.lookup(name);
+    const found = id !== undefined && ID.test(id) ? await this.load(id) : undefined;
+    return found?.config.name === name ? found : undefined;
+  }
+
   /**
    * Finds a container by full id, unique id prefix, or name (with or without a leading
-   * slash, as Docker prints them). Names win over prefixes, as in Docker.
+   * slash, as Docker prints them). Names win over prefixes, as in Docker. Reads the
+   * records of the candidates only (the name index, the ids that match).
    */
   async resolve(ref: string): Promise<Container> {
     const wanted = ref.replace(/^\//, '');
-    const all = await this.loadAll();
-    const byName = all.find((c) => c.config.name === wanted);
+    const byName = await this.findByName(wanted);
     if (byName) return byName;
-    const byId = all.filter((c) => c.config.id.startsWith(wanted));
-    if (byId.length === 1 && wanted.length > 0) return byId[0];
+    const candidates = wanted.length === 0 ? [] : (await this.ids()).filter((id) => id.startsWith(wanted));
+    const byId = (await Promise.all(candidates.map((id) => this.load(id)))).filter((c): c is Container => c !== undefined);
+    if (byId.length === 1) return byId[0];
     if (byId.length > 1) {
       throw new BerthError('invalid-argument', `"${ref}" matches ${byId.length} containers. Give more characters of the id, or the name.`);
     }

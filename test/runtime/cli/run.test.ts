@@ -28,6 +28,18 @@ describe('berth run', () => {
     assert.equal((await store.berth(['ps', '-a', '--filter', 'name=settings', '--format', '{{.Names}} {{.State}}'])).stdout, 'settings exited\n');
   });
 
+  test('a name belongs to one container at a time, even when several ask at once', async () => {
+    const runs = await Promise.all([1, 2, 3].map(() => store.berth(['create', '--name', 'single', IMAGE, 'true'])));
+    assert.equal(runs.filter((r) => r.code === 0).length, 1, runs.map((r) => r.stderr).join(''));
+    assert.match(runs.find((r) => r.code !== 0)!.stderr, /The container name "single" is already in use/);
+    const id = runs.find((r) => r.code === 0)!.stdout.trim();
+    assert.equal((await store.berth(['inspect', '--format', '{{.Id}}', 'single'])).stdout.trim(), id, 'found by its name');
+    assert.equal((await store.berth(['rm', 'single'])).code, 0);
+    const again = await store.berth(['create', '--name', 'single', IMAGE, 'true']);
+    assert.equal(again.code, 0, `a removed container's name is free again: ${again.stderr}`);
+    await store.berth(['rm', 'single']);
+  });
+
   test('--rm removes the container afterwards', async () => {
     await store.berth(['run', '--rm', '--name', 'gone', IMAGE, 'true']);
     assert.equal((await store.berth(['ps', '-aq', '--filter', 'name=gone'])).stdout, '');
