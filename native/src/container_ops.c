@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -32,33 +31,31 @@ static int read_report(int fd, json_t *reply, struct berr *e) {
                     (int)json_integer_value(json_object_get(err, "exitCode")));
 }
 
-/* Double fork: the monitor is nobody's child but init's (or a subreaper's), in its
- * own session, so killing the daemon or the client leaves it running. */
+/* The monitor is this handler's child in a session of its own: killing the daemon or
+ * the client leaves it running, and once the handler has answered and left (the client
+ * sends one request per connection), it is init's (or a subreaper's) child. No double
+ * fork: every process on the way costs the start a scheduling round, more on a busy
+ * machine. */
 static int spawn_monitor(const struct monitor_opts *o, json_t *reply, struct berr *e) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return berr_sys(e, errno, "pipe");
-  pid_t first = fork();
-  if (first < 0) {
+  pid_t pid = fork();
+  if (pid < 0) {
     close(p[0]);
     close(p[1]);
     return berr_sys(e, errno, "fork the monitor");
   }
-  if (first == 0) {
+  if (pid == 0) {
     setsid();
-    if (fork() == 0) {
-      /* Keep only stdio (stderr is the daemon's log) and the report pipe. */
-      if (dup2(p[1], 3) < 0)
-        _exit(1);
-      close_range(4, ~0U, 0);
-      monitor_main(o, 3);
-    }
-    _exit(0);
+    /* Keep only stdio (stderr is the daemon's log) and the report pipe. */
+    if (dup2(p[1], 3) < 0)
+      _exit(1);
+    close_range(4, ~0U, 0);
+    monitor_main(o, 3);
   }
   close(p[1]);
   _cleanup_fd_ int rd = p[0];
-  while (waitpid(first, NULL, 0) < 0 && errno == EINTR)
-    ;
   return read_report(rd, reply, e);
 }
 

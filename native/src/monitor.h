@@ -1,7 +1,8 @@
 /* The monitor (conmon's role): one per container or exec session, detached from whoever
- * asked for it (double fork, own session), so it outlives the daemon and the client. It
- * creates the container process, relays stdio to the log and to attach clients, delivers
- * signals, and records how the process ended. monitor.c sets up; relay.c runs the loop. */
+ * asked for it (own session, never waited for), so it outlives the daemon and the
+ * client. It creates the container process, relays stdio to the log and to attach
+ * clients, delivers signals, and records how the process ended. monitor.c sets up;
+ * relay.c runs the loop. */
 #ifndef BERTH_MONITOR_H
 #define BERTH_MONITOR_H
 
