@@ -397,6 +397,11 @@ export class Engine {
     return (await this.registries()).registries();
   }
 
+  /** The Docker config file the logins are kept in: `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. */
+  async registryCredentialsFile(): Promise<string> {
+    return (await this.registries()).credentialsFile();
+  }
+
   /**
    * Repositories of a registry (`/v2/_catalog`), at most `limit`; `not-found`,
    * `unauthorized` or `permission-denied` where it does not list them.

@@ -76,6 +76,11 @@ export class RegistryService {
     return this.credentials().registries();
   }
 
+  /** The Docker config file the logins are kept in (a watcher's target). */
+  credentialsFile(): string {
+    return this.credentials().file;
+  }
+
   /** Repositories of a registry; see RegistryClient.catalog for the errors of one that does not list. */
   async catalog(server: string, options: ListingOptions & RegistryCallOptions = {}): Promise<string[]> {
     const registry = registryName(server);
