@@ -38,7 +38,8 @@ static const struct {
   int (*fn)(json_t *req, json_t *reply, struct berr *e);
 } ops[] = {
     {"ping", op_ping}, {"run", op_run}, {"exec", op_exec},
-    {"fixup", op_fixup}, {"rmtree", op_rmtree}, {"freezer", op_freezer}, {"shutdown", op_shutdown},
+    {"fixup", op_fixup}, {"rmtree", op_rmtree}, {"opaque", op_opaque}, {"freezer", op_freezer},
+    {"shutdown", op_shutdown},
 };
 
 static json_t *dispatch(const char *line) {
@@ -68,7 +69,7 @@ static json_t *dispatch(const char *line) {
     json_decref(reply);
     return proto_error(&e);
   }
-  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, run, exec, fixup, rmtree, freezer, shutdown)", op);
+  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, run, exec, fixup, rmtree, opaque, freezer, shutdown)", op);
   return proto_error(&e);
 }
 

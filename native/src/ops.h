@@ -15,6 +15,8 @@ int op_exec(json_t *req, json_t *reply, struct berr *e);
 int op_fixup(json_t *req, json_t *reply, struct berr *e);
 /* rmtree.c: remove a tree that may hold files of subordinate ids. */
 int op_rmtree(json_t *req, json_t *reply, struct berr *e);
+/* opaque.c: list the opaque directories of an overlay upper dir. */
+int op_opaque(json_t *req, json_t *reply, struct berr *e);
 /* freezer.c: a freezer cgroup for a running container that has none. */
 int op_freezer(json_t *req, json_t *reply, struct berr *e);
 /* The optional uidMappings/gidMappings pair of fixup and rmtree. */

@@ -205,6 +205,10 @@ export class HelperClient implements HelperPort, PrivilegedFs {
     await this.request({ op: 'rmtree', ...req });
   }
 
+  async opaqueDirs(req: { root: string; userxattr: boolean }): Promise<string[]> {
+    return (await this.request({ op: 'opaque', ...req })).dirs as string[];
+  }
+
   attach(socketPath: string, streams: AttachStreams): Promise<Attachment> {
     return attachTo(socketPath, streams);
   }

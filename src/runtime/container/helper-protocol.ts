@@ -66,7 +66,14 @@ export interface RmtreeRequest {
   gidMappings?: IdMapping[];
 }
 
-export type HelperRequest = { op: 'ping' } | { op: 'shutdown' } | RunRequest | ExecRequest | FreezerRequest | FixupRequestMessage | RmtreeRequest;
+/** Answered with `dirs`: the opaque directories below `root`, relative, '.' for the root. */
+export interface OpaqueRequest {
+  op: 'opaque';
+  root: string;
+  userxattr: boolean;
+}
+
+export type HelperRequest = { op: 'ping' } | { op: 'shutdown' } | RunRequest | ExecRequest | FreezerRequest | FixupRequestMessage | RmtreeRequest | OpaqueRequest;
 
 export interface PingResult {
   protocol: number;

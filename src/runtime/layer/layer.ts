@@ -20,7 +20,8 @@
  * What Node cannot do — chown to subordinate ids (rootless), create whiteout devices, set
  * xattrs, remove trees owned by subordinate ids — is collected as a list of fixup records
  * and handed to the native helper through the narrow `PrivilegedFs` role, which unit
- * tests stub and the engine fills with the helper client.
+ * tests stub and the engine fills with the helper client. The role also reads back the
+ * one xattr Berth needs: overlay's opaque mark in a container's upper dir.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
@@ -52,6 +53,12 @@ export interface PrivilegedFs {
   fixup(request: FixupRequest): Promise<void>;
   /** Removes a tree even when it holds files owned by subordinate ids. Absent is fine. */
   rmtree(request: { path: string; uidMappings?: IdMapping[]; gidMappings?: IdMapping[] }): Promise<void>;
+  /**
+   * The directories of an overlay upper dir marked opaque (deleted and made again in the
+   * container), relative to `root`, '.' for the root itself, in no particular order. An
+   * absent `root` has none. `userxattr`: rootless overlay's `user.overlay.opaque`.
+   */
+  opaqueDirs(request: { root: string; userxattr: boolean }): Promise<string[]>;
 }
 
 export interface LayerMeta {

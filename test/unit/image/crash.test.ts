@@ -23,7 +23,7 @@ function loadInChild(root: string, file: string, killAfterMs?: number): Promise<
     const { ImageService } = require(${JSON.stringify(SERVICE)});
     const { storePaths } = require(${JSON.stringify(PATHS)});
     const { currentIdMap } = require(${JSON.stringify(IDMAP)});
-    const svc = new ImageService(storePaths(${JSON.stringify(root)}), currentIdMap(), async () => ({ fixup: async () => {}, rmtree: async () => {} }));
+    const svc = new ImageService(storePaths(${JSON.stringify(root)}), currentIdMap(), async () => ({ fixup: async () => {}, rmtree: async () => {}, opaqueDirs: async () => [] }));
     svc.loadImages(${JSON.stringify(file)}).then(() => process.exit(0), (e) => { console.error(e); process.exit(3); });`;
   const start = Date.now();
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });

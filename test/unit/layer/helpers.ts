@@ -45,6 +45,13 @@ export class RecordingPrivilegedFs implements PrivilegedFs {
     await fs.rm(dir, { recursive: true, force: true });
   }
 
+  /** What `opaqueDirs` answers, for any root (Node cannot read the xattr itself). */
+  opaque: string[] = [];
+
+  async opaqueDirs(): Promise<string[]> {
+    return this.opaque;
+  }
+
   get records(): string[] {
     return this.fixups.flatMap((f) => f.records);
   }
