@@ -30,46 +30,58 @@ static int write_proc(pid_t pid, const char *file, const char *data, struct berr
   return 0;
 }
 
-/* Runs newuidmap/newgidmap; their stderr becomes the error text. */
-static int run_idmap_tool(const char *tool, pid_t pid, const struct idmaps *m, struct berr *e) {
+/* A running newuidmap or newgidmap. */
+struct idmap_tool {
+  const char *name;
+  pid_t pid;
+  int err_fd; /* its stderr: the error text */
+};
+
+static int idmap_tool_start(struct idmap_tool *t, pid_t target, const struct idmaps *m, struct berr *e) {
   size_t argc = 2 + 3 * m->n + 1;
   char **argv = xcalloc(argc, sizeof(char *));
-  argv[0] = (char *)tool;
-  argv[1] = xasprintf("%d", pid);
+  argv[0] = (char *)t->name;
+  argv[1] = xasprintf("%d", target);
   for (size_t i = 0; i < m->n; i++) {
     argv[2 + 3 * i] = xasprintf("%u", m->v[i].container_id);
     argv[3 + 3 * i] = xasprintf("%u", m->v[i].host_id);
     argv[4 + 3 * i] = xasprintf("%u", m->v[i].size);
   }
-  int errpipe[2];
-  if (pipe2(errpipe, O_CLOEXEC) < 0)
-    return berr_sys(e, errno, "pipe");
-  pid_t child = fork();
-  if (child < 0)
-    return berr_sys(e, errno, "fork %s", tool);
-  if (child == 0) {
+  int errpipe[2] = {-1, -1};
+  t->pid = pipe2(errpipe, O_CLOEXEC) < 0 ? -1 : fork();
+  if (t->pid == 0) {
     dup2(errpipe[1], STDERR_FILENO);
-    execvp(tool, argv);
-    dprintf(STDERR_FILENO, "exec %s: %s (install the uidmap package)", tool, strerror(errno));
+    execvp(t->name, argv);
+    dprintf(STDERR_FILENO, "exec %s: %s (install the uidmap package)", t->name, strerror(errno));
     _exit(127);
   }
-  close(errpipe[1]);
-  char out[512];
-  ssize_t n = read_all(errpipe[0], out, sizeof out - 1);
-  close(errpipe[0]);
-  out[n > 0 ? n : 0] = '\0';
+  int err = errno;
   for (size_t i = 1; i < argc - 1; i++)
     free(argv[i]);
   free(argv);
+  close(errpipe[1]);
+  t->err_fd = errpipe[0];
+  if (t->pid < 0) {
+    close(t->err_fd);
+    return berr_sys(e, err, "start %s", t->name);
+  }
+  return 0;
+}
+
+static int idmap_tool_wait(struct idmap_tool *t, struct berr *e) {
+  char out[512];
+  ssize_t n = read_all(t->err_fd, out, sizeof out - 1);
+  close(t->err_fd);
+  out[n > 0 ? n : 0] = '\0';
   int status;
-  if (TEMP_FAILURE_RETRY(waitpid(child, &status, 0)) < 0)
-    return berr_sys(e, errno, "wait for %s", tool);
+  if (TEMP_FAILURE_RETRY(waitpid(t->pid, &status, 0)) < 0)
+    return berr_sys(e, errno, "wait for %s", t->name);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     char *nl = strchr(out, '\n');
     if (nl)
       *nl = '\0';
-    return berr_code(e, "permission-denied", "%s failed: %s (are the ids listed in /etc/sub%cid for this user?)", tool,
-                     out[0] ? out : "no message", tool[3] == 'u' ? 'u' : 'g');
+    return berr_code(e, "permission-denied", "%s failed: %s (are the ids listed in /etc/sub%cid for this user?)", t->name,
+                     out[0] ? out : "no message", t->name[3] == 'u' ? 'u' : 'g');
   }
   return 0;
 }
@@ -96,9 +108,20 @@ int userns_write_maps(pid_t pid, const struct idmaps *uids_in, const struct idma
       return berr_wrap(e, "write id maps");
     return 0;
   }
-  if (run_idmap_tool("newgidmap", pid, &gids, e) < 0 || run_idmap_tool("newuidmap", pid, &uids, e) < 0)
+  /* Side by side: the two maps are independent, and each tool is a setuid exec that
+   * costs the start a millisecond or more. */
+  struct idmap_tool gid = {.name = "newgidmap"}, uid = {.name = "newuidmap"};
+  if (idmap_tool_start(&gid, pid, &gids, e) < 0)
     return -1;
-  return 0;
+  struct berr uid_err;
+  berr_clear(&uid_err);
+  int uid_started = idmap_tool_start(&uid, pid, &uids, &uid_err);
+  int r = idmap_tool_wait(&gid, e);
+  if (uid_started == 0 && idmap_tool_wait(&uid, &uid_err) == 0)
+    return r;
+  if (r == 0)
+    *e = uid_err;
+  return -1;
 }
 
 bool userns_setgroups_denied(void) {

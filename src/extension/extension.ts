@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
   );
-  registerDockerfileLanguage(context);
+  registerDockerfileLanguage(context, (listener, thisArgs, disposables) => model.onDidChange((kind) => kind === 'images' && listener.call(thisArgs), undefined, disposables));
   // The status bar counts running containers from the first moment, not only once a view is open.
   setTimeout(() => void model.start(), 0);
   output().info(`activated in ${(performance.now() - began).toFixed(1)} ms`);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BuildResult } from '../../runtime/build/build';
 import type { CommandContext } from '../commands/context';
+import { revealImage } from '../commands/images/reveal';
 import { registerCommand, requireTrust, withProgress } from '../commands/register';
 import { buildPty, type BuildRequest } from './build-run';
 
@@ -35,9 +36,7 @@ export function registerBuild(ctx: CommandContext): vscode.Disposable[] {
           vscode.window.createTerminal({ name: `Build: ${request.tag ?? path.basename(dockerfile.fsPath)}`, pty, iconPath: new vscode.ThemeIcon('tools') }).show(true);
         }),
       );
-      await ctx.model.refresh();
-      const node = ctx.imagesView.find(request.tag ?? result.id);
-      if (node) await ctx.imagesTree.reveal(node, { select: true, focus: false }).then(undefined, () => undefined);
+      await revealImage(ctx, request.tag ?? result.id);
       void vscode.window.showInformationMessage(`Built ${result.names[0] ?? result.id}.`, 'Show Layers').then((choice) => choice && vscode.commands.executeCommand('berth.images.layers', result.id));
       return result;
     }),

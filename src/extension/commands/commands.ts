@@ -5,6 +5,7 @@ import { registerLifecycleCommands } from './containers/lifecycle';
 import { registerOpenCommands } from './containers/open';
 import { registerFileCommands } from './files';
 import { registerImageCommands } from './images/manage';
+import { registerPullCommand } from './images/pull';
 import { registerRunCommands } from './images/run';
 import { registerCommand } from './register';
 
@@ -15,6 +16,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerFileCommands(),
     ...registerImageCommands(ctx),
     ...registerRunCommands(ctx),
+    registerPullCommand(ctx),
     registerCommand('berth.containers.refresh', 'Refresh', () => ctx.model.refresh()),
     registerCommand('berth.images.refresh', 'Refresh', () => ctx.model.refresh()),
     registerCommand('berth.images.toggleDangling', 'Show or hide dangling images', async () => {

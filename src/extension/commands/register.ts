@@ -21,11 +21,11 @@ export function registerCommand(id: string, title: string, run: (...args: any[])
  * A cancellable progress notification around `work`, which gets the AbortSignal the
  * runtime takes: this is the one place a CancellationToken becomes a signal.
  */
-export function withProgress<T>(title: string, work: (signal: AbortSignal, report: (message: string) => void) => Promise<T>): Thenable<T> {
+export function withProgress<T>(title: string, work: (signal: AbortSignal, report: (message: string, increment?: number) => void) => Promise<T>): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort(new vscode.CancellationError()));
-    return work(controller.signal, (message) => progress.report({ message })).finally(() => subscription.dispose());
+    return work(controller.signal, (message, increment) => progress.report({ message, increment })).finally(() => subscription.dispose());
   });
 }
 

@@ -1,13 +1,16 @@
 /**
  * Quick fixes from the lint rules' own edits (casing, exec form, empty continuation line,
- * pin a tag…), and for every Berth diagnostic "ignore this rule here" (a
- * `# berth-ignore:` comment above the instruction) and "explain".
+ * pin a tag…), "Pull <image>" for a base image the store lacks (BaseImageNotLocal), and
+ * for every Berth diagnostic "ignore this rule here" (a `# berth-ignore:` comment above
+ * the instruction) and "explain".
  */
 import * as vscode from 'vscode';
 import type { LintDiagnostic } from '../../runtime/build/lint/lint';
 import { analyze, toEdit, toRange } from './analysis';
 import { codeOf, SOURCE, type DockerfileDiagnostics } from './diagnostics';
-import { EXPLAIN_COMMAND } from './constants';
+import { EXPLAIN_COMMAND, PULL_COMMAND } from './constants';
+
+const BASE_IMAGE_NOT_LOCAL = 'BaseImageNotLocal';
 
 export class DockerfileCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
@@ -29,6 +32,8 @@ export class DockerfileCodeActions implements vscode.CodeActionProvider {
         action.isPreferred = n === 0;
         actions.push(action);
       });
+      const pull = code === BASE_IMAGE_NOT_LOCAL ? this.pull(document, diagnostic) : undefined;
+      if (pull) actions.push(pull);
       const ignore = this.ignore(document, diagnostic, code, finding);
       if (ignore) actions.push(ignore);
       const explain = new vscode.CodeAction(`Explain ${code}`, vscode.CodeActionKind.QuickFix);
@@ -37,6 +42,22 @@ export class DockerfileCodeActions implements vscode.CodeActionProvider {
       actions.push(explain);
     }
     return actions;
+  }
+
+  /**
+   * Pulls the FROM line's image, as the stage names it once global ARGs are expanded, for
+   * its --platform when that is literal. Once the store has it the diagnostic goes away
+   * (diagnostics follow the store).
+   */
+  private pull(document: vscode.TextDocument, diagnostic: vscode.Diagnostic): vscode.CodeAction | undefined {
+    const stage = analyze(document).model.stages.find((s) => toRange(s.from.image.range).isEqual(diagnostic.range));
+    if (!stage || stage.base.includes('$')) return undefined;
+    const platform = stage.platform && !stage.platform.includes('$') ? { platform: stage.platform } : {};
+    const action = new vscode.CodeAction(`Pull ${stage.base}`, vscode.CodeActionKind.QuickFix);
+    action.command = { command: PULL_COMMAND, title: `Pull ${stage.base}`, arguments: [stage.base, platform] };
+    action.diagnostics = [diagnostic];
+    action.isPreferred = true;
+    return action;
   }
 
   /** Adds the code to a `# berth-ignore:` comment directly above the instruction, or inserts one. */

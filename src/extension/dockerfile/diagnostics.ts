@@ -1,7 +1,8 @@
 /**
  * Live diagnostics: the lint engine on every change, debounced, with severities from
- * `berth.dockerfile.rules`. The findings (with their fixes) are kept per document for the
- * code actions, which match them by code and range.
+ * `berth.dockerfile.rules`, and again when the image store changes (a pulled base image is
+ * no longer missing). The findings (with their fixes) are kept per document for the code
+ * actions, which match them by code and range.
  */
 import * as vscode from 'vscode';
 import { lint, type LintDiagnostic, type LintSeverity } from '../../runtime/build/lint/lint';
@@ -24,8 +25,9 @@ export class DockerfileDiagnostics implements vscode.Disposable {
   private readonly findings = new Map<string, readonly LintDiagnostic[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor() {
+  constructor(onImagesChanged: vscode.Event<void>) {
     this.subscriptions.push(
+      onImagesChanged(() => vscode.workspace.textDocuments.forEach((d) => this.schedule(d, DELAY_MS))),
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DELAY_MS)),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),

@@ -10,8 +10,8 @@ import { DockerfileOutline } from './outline';
 import { DockerfileSemanticTokens } from './semantic-tokens';
 import type * as vscode from 'vscode';
 
-export function createFeatures(legend: vscode.SemanticTokensLegend) {
-  const diagnostics = new DockerfileDiagnostics();
+export function createFeatures(legend: vscode.SemanticTokensLegend, onImagesChanged: vscode.Event<void>) {
+  const diagnostics = new DockerfileDiagnostics(onImagesChanged);
   return {
     diagnostics,
     codeActions: new DockerfileCodeActions(diagnostics),

@@ -13,12 +13,13 @@ import * as vscode from 'vscode';
 import type { Features } from './features';
 import { COMPLETION_TRIGGERS, EXPLAIN_COMMAND, tokenTypes } from './constants';
 
-export function registerDockerfileLanguage(context: vscode.ExtensionContext): void {
+/** `onImagesChanged` fires when the image store changed: diagnostics that consult it run again. */
+export function registerDockerfileLanguage(context: vscode.ExtensionContext, onImagesChanged: vscode.Event<void>): void {
   const legend = new vscode.SemanticTokensLegend([...tokenTypes], ['declaration']);
   let loading: Promise<Features> | undefined;
   const features = () =>
     (loading ??= import('./features').then(({ createFeatures }) => {
-      const created = createFeatures(legend);
+      const created = createFeatures(legend, onImagesChanged);
       context.subscriptions.push(created.diagnostics);
       return created;
     }));

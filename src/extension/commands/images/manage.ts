@@ -9,14 +9,9 @@ import type { CommandContext } from '../context';
 import { confirm } from '../containers/lifecycle';
 import { registerCommand, withProgress } from '../register';
 import { targetImage, targetImages } from '../targets';
+import { revealImage } from './reveal';
 
 export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] {
-  const revealImage = async (ref: string) => {
-    await ctx.model.refresh();
-    const node = ctx.imagesView.find(ref);
-    // Best effort: a view that was never shown cannot reveal, and the work is done anyway.
-    if (node) await ctx.imagesTree.reveal(node, { select: true, focus: false }).then(undefined, () => undefined);
-  };
   return [
     registerCommand('berth.images.tag', 'Tag image', async (arg?: unknown, target?: unknown) => {
       const { ref } = await targetImage(ctx.model, arg, { placeHolder: 'Image to tag' });
@@ -31,7 +26,7 @@ export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] 
             });
       if (!name) throw new vscode.CancellationError();
       await (await getEngine()).tagImage(ref, name.trim());
-      await revealImage(name.trim());
+      await revealImage(ctx, name.trim());
     }),
     registerCommand('berth.images.remove', 'Remove image', async (arg?: unknown, selection?: unknown) => {
       const targets = await targetImages(ctx.model, arg, selection, { many: true, placeHolder: 'Images to remove' });
@@ -71,7 +66,7 @@ export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] 
     registerCommand('berth.images.load', 'Load image', async (file?: unknown) => {
       const uri = file instanceof vscode.Uri ? file : await openFile('Load an image archive (docker save or OCI)', { 'Image archives': ['tar', 'gz', 'tgz', 'zst'] });
       const loaded = await withProgress(`Loading ${path.basename(uri.fsPath)}`, async (signal) => (await getEngine()).loadImages(uri.fsPath, { signal }));
-      if (loaded[0]) await revealImage(loaded[0]);
+      if (loaded[0]) await revealImage(ctx, loaded[0]);
       vscode.window.setStatusBarMessage(`Loaded ${loaded.join(', ')}`, 5000);
       return loaded;
     }),
@@ -83,7 +78,7 @@ export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] 
           : await vscode.window.showInputBox({ title: 'Import as', prompt: 'name:tag for the new image (empty: untagged)', value: `${path.basename(uri.fsPath).replace(/\.(tar|tgz|gz|xz|zst)+$/g, '')}:latest` });
       if (name === undefined) throw new vscode.CancellationError();
       const id = await withProgress(`Importing ${path.basename(uri.fsPath)}`, async (signal) => (await getEngine()).importImage(uri.fsPath, name.trim() || undefined, { signal }));
-      await revealImage(name.trim() || id);
+      await revealImage(ctx, name.trim() || id);
       return id;
     }),
   ];
