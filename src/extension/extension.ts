@@ -12,6 +12,7 @@ import { CONTAINER_SCHEME } from './files/container-uri';
 import { disposeOutput, output } from './output';
 import { ContainersView } from './views/containers-view';
 import { ImagesView } from './views/images-view';
+import { RegistriesView } from './views/registries-view';
 import { RuntimeModel } from './views/runtime-model';
 import { createStatusBar } from './views/status-bar';
 
@@ -24,7 +25,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const imagesView = new ImagesView(model);
   const containersTree = vscode.window.createTreeView('berth.containers', { treeDataProvider: containersView, canSelectMany: true, showCollapseAll: true });
   const imagesTree = vscode.window.createTreeView('berth.images', { treeDataProvider: imagesView, canSelectMany: true });
-  const commandContext = { extension: context, model, containersView, containersTree, imagesView, imagesTree };
+  const registriesView = new RegistriesView(model);
+  const registriesTree = vscode.window.createTreeView('berth.registries', { treeDataProvider: registriesView, showCollapseAll: true });
+  const commandContext = { extension: context, model, containersView, containersTree, imagesView, imagesTree, registriesView };
   const containerFs = new ContainerFileSystem();
   const documents = new BerthDocuments(model);
   context.subscriptions.push(
@@ -33,6 +36,8 @@ export function activate(context: vscode.ExtensionContext): void {
     imagesView,
     containersTree,
     imagesTree,
+    registriesView,
+    registriesTree,
     containerFs,
     documents,
     vscode.workspace.registerTextDocumentContentProvider(DOCUMENT_SCHEME, documents),

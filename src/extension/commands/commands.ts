@@ -7,6 +7,8 @@ import { registerFileCommands } from './files';
 import { registerImageCommands } from './images/manage';
 import { registerPullCommand } from './images/pull';
 import { registerRunCommands } from './images/run';
+import { registerRegistryViewCommands } from './registries/browse';
+import { registerLoginCommands } from './registries/login';
 import { registerCommand } from './register';
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
@@ -17,6 +19,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerImageCommands(ctx),
     ...registerRunCommands(ctx),
     registerPullCommand(ctx),
+    ...registerLoginCommands(ctx),
+    ...registerRegistryViewCommands(ctx),
     registerCommand('berth.containers.refresh', 'Refresh', () => ctx.model.refresh()),
     registerCommand('berth.images.refresh', 'Refresh', () => ctx.model.refresh()),
     registerCommand('berth.images.toggleDangling', 'Show or hide dangling images', async () => {

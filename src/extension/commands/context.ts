@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import type { ContainersView } from '../views/containers-view';
 import type { ImagesView } from '../views/images-view';
+import type { RegistriesView } from '../views/registries-view';
 import type { RuntimeModel } from '../views/runtime-model';
 
 export interface CommandContext {
@@ -11,4 +12,5 @@ export interface CommandContext {
   containersTree: vscode.TreeView<unknown>;
   imagesView: ImagesView;
   imagesTree: vscode.TreeView<unknown>;
+  registriesView: RegistriesView;
 }

@@ -1,14 +1,16 @@
 /**
  * Pull Image… (palette, Images view): a reference typed by the user and checked with the
- * runtime's own naming rules as it is typed; also what the Dockerfile quick fix for a base
- * image missing from the store calls. The transfer shows in
- * a cancellable notification with the bytes moved; Cancel aborts it and the runtime keeps
- * nothing of it. The Images view shows the image once the store has it.
+ * runtime's own naming rules as it is typed; also what a tag's Pull in the Registries view
+ * and the Dockerfile quick fix for a base image missing from the store call. The transfer
+ * shows in a cancellable notification with the bytes moved; Cancel aborts it and the
+ * runtime keeps nothing of it. A registry that wants a login gets a Log In button and the
+ * pull is tried again. The Images view shows the image once the store has it.
  */
 import * as vscode from 'vscode';
 import { parseReference } from '../../../runtime/image/reference';
 import { getEngine } from '../../engine-access';
 import type { CommandContext } from '../context';
+import { withLogIn } from '../registries/login';
 import { registerCommand } from '../register';
 import { transferWithProgress } from '../transfer';
 import { revealImage } from './reveal';
@@ -25,9 +27,12 @@ export function registerPullCommand(ctx: CommandContext): vscode.Disposable {
   });
 }
 
-/** Pulls with a progress notification. Returns what the runtime stored. */
-export async function pullImage(ctx: Pick<CommandContext, 'model' | 'imagesView' | 'imagesTree'>, reference: string, request: PullRequest = {}): Promise<{ name: string; id: string; digest: string }> {
-  const pulled = await transferWithProgress(`Pulling ${reference}`, async (signal, onProgress) => (await getEngine()).pullImage(reference, { signal, onProgress, ...(request.platform && { platform: request.platform }) }));
+/** Pulls with a progress notification, offering a login when the registry wants one. Returns what the runtime stored. */
+export async function pullImage(ctx: Pick<CommandContext, 'model' | 'imagesView' | 'imagesTree' | 'registriesView'>, reference: string, request: PullRequest = {}): Promise<{ name: string; id: string; digest: string }> {
+  const registry = parseReference(reference).domain;
+  const pulled = await withLogIn(ctx, registry, `Pull ${reference}`, () =>
+    transferWithProgress(`Pulling ${reference}`, async (signal, onProgress) => (await getEngine()).pullImage(reference, { signal, onProgress, ...(request.platform && { platform: request.platform }) })),
+  );
   await revealImage(ctx, pulled.name);
   vscode.window.setStatusBarMessage(`Pulled ${pulled.name}`, 5000);
   return pulled;
