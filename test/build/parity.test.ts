@@ -9,7 +9,7 @@
  * refuses this machine's hybrid cgroups and the hard limits are below buildah's defaults
  * (see bench/build.mjs and ../../../shared/ENVIRONMENT.md). It runs as root and rootless.
  *
- * Where Berth differs (on purpose, or one known bug) the difference is asserted explicitly:
+ * Where Berth differs on purpose the difference is asserted explicitly:
  * see `withoutMountTargets` and each case's `differences` and `layerDifferences`.
  */
 import * as assert from 'node:assert/strict';
@@ -202,16 +202,7 @@ ARG X=7
 RUN echo $X > /x && chmod 4755 /x
 `,
     },
-    layerDifferences: (index, theirs) => {
-      if (index !== 3) return;
-      // KNOWN BERTH BUG, not a choice: a directory deleted and made again in a RUN is
-      // opaque in the upper dir, an xattr Node cannot read (src/runtime/layer/pack.ts), so
-      // Berth's layer lacks buildah's opaque marker and the image still shows the old
-      // /usr/sbin applets. Fixing it needs the helper to read overlay xattrs.
-      const at = theirs.findIndex((e) => e.path === 'usr/sbin/.wh..wh..opq');
-      assert.ok(at >= 0, 'buildah marks the re-made /usr/sbin opaque');
-      theirs.splice(at, 1);
-    },
+    // Layer 3 re-makes /usr/sbin: both mark it opaque (usr/sbin/.wh..wh..opq).
   },
   {
     name: 'copy-add',

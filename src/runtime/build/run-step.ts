@@ -21,6 +21,7 @@ import type { HelperPort, RunnableImage } from '../container/ports';
 import type { IdMapping } from '../container/oci-spec';
 import { EventLog } from '../event-log';
 import { chainIds } from '../layer/layer';
+import { upperOpaqueDirs } from '../layer/pack';
 import type { LayerContext } from '../layer/layer-store';
 import type { StorePaths } from '../paths';
 import { OverlaySnapshotter } from '../snapshot/overlay';
@@ -50,6 +51,8 @@ export interface RunOutcome {
   exitCode: number;
   /** The container's upper dir, cleaned of mount stubs; valid until `remove`. */
   upperDir: string;
+  /** Its opaque directories (../layer/pack.ts `upperOpaqueDirs`), for packing. */
+  opaque: ReadonlySet<string>;
   remove(): Promise<void>;
 }
 
@@ -62,7 +65,7 @@ export class StepRunner {
   constructor(
     paths: StorePaths,
     helper: () => Promise<HelperPort>,
-    layers: LayerContext,
+    private readonly layers: LayerContext,
     idMappings: { uidMappings: IdMapping[]; gidMappings: IdMapping[] },
     private readonly leaseId: string,
   ) {
@@ -132,8 +135,9 @@ export class StepRunner {
       }
       spec.signal?.throwIfAborted();
       const upperDir = this.snapshots.upperDir(id);
-      removeStubs(upperDir, [...RUNTIME_TARGETS, ...spec.mounts.map((m) => m.target.replace(/^\/+/, ''))], spec.base);
-      return { exitCode, upperDir, remove };
+      const opaque = await upperOpaqueDirs(upperDir, this.layers);
+      removeStubs(upperDir, [...RUNTIME_TARGETS, ...spec.mounts.map((m) => m.target.replace(/^\/+/, ''))], spec.base, opaque);
+      return { exitCode, upperDir, opaque, remove };
     } catch (err) {
       await remove();
       throw err;
@@ -165,13 +169,16 @@ function lineWriter(emit: (line: string) => void): Writable {
  * not have; then the base's directories that only held those stubs (overlay copied them up
  * to make the stubs) when they are left empty with the base's mode and owner, so a RUN that
  * did not touch /etc does not put /etc in its layer (BuildKit and buildah leave it out too).
+ * Below an opaque directory (deleted and made again by the command) the base has nothing;
+ * the opaque directory itself stays even when empty: it hides the base's old contents.
  */
-function removeStubs(upperDir: string, targets: string[], base: SourceTree): void {
+function removeStubs(upperDir: string, targets: string[], base: SourceTree, opaque: ReadonlySet<string>): void {
+  const before = (rel: string) => (belowOpaque(rel, opaque) ? undefined : base.get(rel));
   for (const target of targets) {
     let removed = false;
     let rel = target;
     for (; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
-      if (base.get(rel)) break;
+      if (before(rel)) break;
       const abs = path.join(upperDir, rel);
       const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
       if (!stat) continue;
@@ -186,11 +193,11 @@ function removeStubs(upperDir: string, targets: string[], base: SourceTree): voi
     }
     if (!removed) continue;
     for (; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
-      const before = base.get(rel)?.stat;
+      const was = before(rel)?.stat;
       const abs = path.join(upperDir, rel);
       const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
-      if (!before?.isDirectory() || !stat?.isDirectory()) break;
-      if (stat.mode !== before.mode || stat.uid !== before.uid || stat.gid !== before.gid) break;
+      if (!was?.isDirectory() || !stat?.isDirectory() || opaque.has(rel)) break;
+      if (stat.mode !== was.mode || stat.uid !== was.uid || stat.gid !== was.gid) break;
       try {
         fs.rmdirSync(abs);
       } catch {
@@ -198,4 +205,14 @@ function removeStubs(upperDir: string, targets: string[], base: SourceTree): voi
       }
     }
   }
+}
+
+/** Whether an opaque directory above `rel` hides whatever the base has there. */
+function belowOpaque(rel: string, opaque: ReadonlySet<string>): boolean {
+  for (let at = rel; at !== '' && opaque.size > 0; ) {
+    const slash = at.lastIndexOf('/');
+    at = slash < 0 ? '' : at.slice(0, slash);
+    if (opaque.has(at)) return true;
+  }
+  return false;
 }

@@ -20,7 +20,7 @@ import type { IdMap } from '../idmap';
 import { chainIds } from '../layer/layer';
 import type { PrivilegedFs } from '../layer/layer';
 import type { LayerContext } from '../layer/layer-store';
-import { packDirectory } from '../layer/pack';
+import { packDirectory, upperOpaqueDirs } from '../layer/pack';
 import type { StorePaths } from '../paths';
 import { tempNameFor } from '../store/atomic';
 import { LocalContentStore } from '../store/content-store';
@@ -255,13 +255,14 @@ export class ImageService implements ImagePort {
   }
 
   /**
-   * `docker commit`: a container's overlay upper dir (whiteouts included) as a new layer
-   * on its image. The caller pauses the container if it wants a consistent copy.
+   * `docker commit`: a container's overlay upper dir (whiteouts and opaque dirs included)
+   * as a new layer on its image. The caller pauses the container if it wants a consistent copy.
    */
   async commit(options: { upperDir: string; image: string; reference?: string; changes?: ImageConfigChanges; comment?: string; author?: string; createdBy?: string; signal?: AbortSignal }): Promise<string> {
     const parent = await this.resolve(options.image);
     const names = options.reference ? [normalizeName(options.reference)] : [];
-    const layer = packDirectory(options.upperDir, { idMap: this.layers.idMap, mode: 'upper', signal: options.signal });
+    const opaque = await upperOpaqueDirs(options.upperDir, this.layers);
+    const layer = packDirectory(options.upperDir, { idMap: this.layers.idMap, mode: 'upper', opaque, signal: options.signal });
     const made: LoadedImage = await createImage(
       { parent, layer, changes: options.changes, comment: options.comment, author: options.author, createdBy: options.createdBy ?? 'commit', names, what: `the changes in ${options.upperDir}`, signal: options.signal },
       this.deps(),

@@ -5,23 +5,28 @@
  * (rootless: host ids mapped back through the id map; an unmapped owner becomes 0).
  *
  * In an upper dir, overlayfs records a deletion as a 0/0 character device: it becomes a
- * `.wh.<name>` entry. Opaque directories carry an xattr Node cannot read, so they are
- * not recognised: a directory deleted and made again in a container keeps, in the
- * committed image, the lower layers' files that the container no longer saw.
+ * `.wh.<name>` entry. A directory deleted and made again in the container is opaque (it
+ * hides all the lower layers have below it): it gets a `.wh..wh..opq` entry right after
+ * its own. Overlay marks those with an xattr Node cannot read, so the caller asks the
+ * helper for them first (`upperOpaqueDirs`); without that, the committed image would
+ * show again the old files the container no longer saw.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { invalidArgument } from '../errors';
-import { type IdMap, toContainer } from '../idmap';
-import { WHITEOUT_PREFIX } from './apply';
+import { type IdMap, isIdentity, toContainer } from '../idmap';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply';
+import type { LayerContext } from './layer-store';
 import { END_OF_ARCHIVE, type TarWriteHeader, encodeHeader, padding } from './tar';
 
-export interface PackOptions {
+export type PackOptions = {
   idMap: IdMap;
-  /** 'upper': 0/0 character devices are whiteouts. */
-  mode: 'rootfs' | 'upper';
   signal?: AbortSignal;
-}
+} & (
+  | { mode: 'rootfs' }
+  /** 0/0 character devices are whiteouts; `opaque` (from `upperOpaqueDirs`) are opaque directories. */
+  | { mode: 'upper'; opaque: ReadonlySet<string> }
+);
 
 const CHUNK = 1 << 20;
 
@@ -34,9 +39,26 @@ export function deviceNumbers(rdev: number): { major: number; minor: number } {
   return { major: ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff), minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff) };
 }
 
+/**
+ * The opaque directories of the overlay upper dir `upper` (paths relative to it, '' for
+ * the root), read by the helper: the xattr is out of Node's reach. Rootless overlay keeps
+ * it in `user.overlay.opaque` (the `userxattr` mount option, ../snapshot/overlay.ts).
+ */
+export async function upperOpaqueDirs(upper: string, ctx: Pick<LayerContext, 'idMap' | 'privileged'>): Promise<Set<string>> {
+  const dirs = await (await ctx.privileged()).opaqueDirs({ root: upper, userxattr: !isIdentity(ctx.idMap) });
+  return new Set(dirs.map((d) => (d === '.' ? '' : d)));
+}
+
 export async function* packDirectory(dir: string, o: PackOptions): AsyncGenerator<Buffer> {
   const links = new Map<string, string>();
+  const opaque = o.mode === 'upper' ? o.opaque : new Set<string>();
   async function* walk(rel: string): AsyncGenerator<Buffer> {
+    if (opaque.has(rel)) {
+      const stat = fs.lstatSync(rel === '' ? dir : path.join(dir, rel));
+      const marker = rel === '' ? OPAQUE_MARKER : `${rel}/${OPAQUE_MARKER}`;
+      const { mtime, uid, gid } = entryHeader(stat, rel, o.idMap, links, () => '')!;
+      yield encodeHeader({ name: marker, type: 'file', mode: 0, mtime, uid, gid });
+    }
     const names = fs.readdirSync(rel === '' ? dir : path.join(dir, rel)).sort();
     for (const name of names) {
       o.signal?.throwIfAborted();

@@ -8,9 +8,9 @@
  * symlink the container planted in its upper dir is never followed by the host; path
  * resolution with symlinks is ../container/path-resolver.ts's job.
  *
- * Known gap: a directory the container deleted and made again is opaque in the upper dir
- * through an xattr Node cannot read, so the layers' old files below it still show here
- * (as in ../layer/pack.ts).
+ * A directory the container deleted and made again is opaque: the layers' files below it
+ * are hidden. Overlay marks it with an xattr Node cannot read; the caller passes the set
+ * the helper read (../layer/pack.ts `upperOpaqueDirs`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,6 +21,20 @@ import type { LowerEntry } from './lower-view';
 /** `name` in the directory `dir` ('' for the root). */
 export function childPath(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** Directory -> the names in it, from a map keyed by relative paths. */
+export function childrenOf(paths: Map<string, unknown>): Map<string, string[]> {
+  const children = new Map<string, string[]>();
+  for (const key of paths.keys()) {
+    if (key === '') continue;
+    const slash = key.lastIndexOf('/');
+    const parent = slash < 0 ? '' : key.slice(0, slash);
+    let list = children.get(parent);
+    if (!list) children.set(parent, (list = []));
+    list.push(key.slice(slash + 1));
+  }
+  return children;
 }
 
 export interface MergedEntry {
@@ -34,9 +48,11 @@ export interface MergedEntry {
 export class MergedView {
   private children?: Map<string, string[]>;
 
+  /** `opaque`: the upper dir's opaque directories, relative ('' for the root). */
   constructor(
     readonly upper: string,
     private readonly lower: Map<string, LowerEntry>,
+    private readonly opaque: ReadonlySet<string>,
   ) {}
 
   /** For resolveInRoot: handles are paths relative to the root. */
@@ -67,9 +83,10 @@ export class MergedView {
 
   /** Names in the directory `rel`, sorted. */
   list(rel: string): string[] {
-    const names = new Set(this.lowerChildren().get(rel) ?? []);
+    const state = this.upperState(rel);
+    const names = new Set(state !== undefined && this.underOpaque(rel) ? [] : (this.lowerChildren().get(rel) ?? []));
     const dir = rel === '' ? this.upper : path.join(this.upper, rel);
-    if (this.upperState(rel) !== undefined) {
+    if (state !== undefined) {
       for (const name of fs.readdirSync(dir)) {
         const stat = fs.lstatSync(path.join(dir, name));
         if (isWhiteoutDevice(stat)) names.delete(name);
@@ -80,35 +97,37 @@ export class MergedView {
   }
 
   /**
-   * The upper dir's word on `rel`: its stat when it has it, 'hidden' when a whiteout or a
-   * non-directory on the way hides the layers, undefined when the layers decide.
+   * The upper dir's word on `rel`: its stat when it has it, 'hidden' when a whiteout, a
+   * non-directory or an opaque directory on the way hides the layers, undefined when the
+   * layers decide.
    */
   private upperState(rel: string): fs.Stats | 'hidden' | undefined {
     let at = this.upper;
+    let opaqueAbove = false;
     const parts = rel === '' ? [] : rel.split('/');
     for (let i = 0; i <= parts.length; i++) {
       if (i > 0) at = path.join(at, parts[i - 1]);
       const stat = fs.lstatSync(at, { throwIfNoEntry: false });
-      if (!stat) return undefined;
+      if (!stat) return opaqueAbove ? 'hidden' : undefined;
       if (isWhiteoutDevice(stat)) return 'hidden';
       if (i === parts.length) return stat;
       if (!stat.isDirectory()) return 'hidden';
+      opaqueAbove ||= this.opaque.has(parts.slice(0, i).join('/'));
     }
     return undefined;
   }
 
-  private lowerChildren(): Map<string, string[]> {
-    if (!this.children) {
-      this.children = new Map();
-      for (const key of this.lower.keys()) {
-        if (key === '') continue;
-        const slash = key.lastIndexOf('/');
-        const parent = slash < 0 ? '' : key.slice(0, slash);
-        let list = this.children.get(parent);
-        if (!list) this.children.set(parent, (list = []));
-        list.push(key.slice(slash + 1));
-      }
+  /** Whether `rel` or a directory above it is opaque (asked of a directory the upper dir has). */
+  private underOpaque(rel: string): boolean {
+    if (this.opaque.size === 0) return false;
+    for (let at = rel; ; at = at.slice(0, Math.max(0, at.lastIndexOf('/')))) {
+      if (this.opaque.has(at)) return true;
+      if (at === '') return false;
     }
+  }
+
+  private lowerChildren(): Map<string, string[]> {
+    if (!this.children) this.children = childrenOf(this.lower);
     return this.children;
   }
 }

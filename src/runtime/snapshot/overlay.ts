@@ -14,12 +14,12 @@ import { errnoCode, failedPrecondition } from '../errors';
 import { isIdentity } from '../idmap';
 import { hasLayer, layerFsDir } from '../layer/layer';
 import { type LayerContext, removeTree } from '../layer/layer-store';
-import { isWhiteoutDevice } from '../layer/pack';
+import { isWhiteoutDevice, upperOpaqueDirs } from '../layer/pack';
 import type { StorePaths } from '../paths';
 import type { Digest } from '../store/digest';
 import { resolveInRoot } from '../container/path-resolver';
 import { type LowerEntry, lowerView } from './lower-view';
-import { childPath, MergedView } from './merged-view';
+import { childPath, childrenOf, MergedView } from './merged-view';
 import type { Snapshotter } from './snapshot';
 
 const MAX_READ = 1 << 20;
@@ -89,32 +89,48 @@ export class OverlaySnapshotter implements Snapshotter {
     return { snapshotter: 'overlay', rootfsPath: rootfs, mount: { destination: '/', type: 'overlay', source: 'overlay', options } };
   }
 
+  /**
+   * For the start path (/etc/passwd and /etc/group), which pays no helper round trip to
+   * learn the opaque directories: a file the container deleted with its whole directory
+   * and did not make again may still be read from the image.
+   */
   async readFile(containerId: string, chainIds: string[], filePath: string): Promise<string | undefined> {
-    const view = await this.mergedView(containerId, chainIds);
+    const view = new MergedView(this.upperDir(containerId), await this.view(chainIds), new Set());
     const found = await resolveInRoot(view.walk, filePath, { followLast: true }).catch(() => undefined);
     const entry = found?.name === undefined ? undefined : view.lookup(childPath(found.parent, found.name));
     if (!entry?.stat.isFile() || entry.stat.size > MAX_READ) return undefined;
     return fs.readFileSync(entry.hostPath, 'utf8');
   }
 
+  /**
+   * Below an opaque directory (deleted and made again in the container) the layers' files
+   * are gone: those the container did not make again are deleted (D), the rest changed (C),
+   * like any path both the image and the container have.
+   */
   async diff(containerId: string, chainIds: string[]): Promise<FileChange[]> {
     const view = await this.view(chainIds);
-    const upper = path.join(this.dir(containerId), 'upper');
+    const upper = this.upperDir(containerId);
+    if (!fs.existsSync(upper)) return [];
+    const opaque = await upperOpaqueDirs(upper, this.layers);
+    const lowerChildren = opaque.size > 0 ? childrenOf(view) : new Map<string, string[]>();
     const changes: FileChange[] = [];
-    const walk = (rel: string) => {
-      const names = fs.readdirSync(rel === '' ? upper : path.join(upper, rel)).sort();
-      for (const name of names) {
-        const child = rel === '' ? name : `${rel}/${name}`;
-        const stat = fs.lstatSync(path.join(upper, child));
-        if (isWhiteoutDevice(stat)) {
+    const walk = (rel: string, hidden: boolean) => {
+      hidden ||= opaque.has(rel);
+      const names = new Map<string, fs.Stats | undefined>();
+      for (const name of fs.readdirSync(rel === '' ? upper : path.join(upper, rel))) names.set(name, fs.lstatSync(path.join(upper, childPath(rel, name))));
+      if (hidden) for (const name of lowerChildren.get(rel) ?? []) if (!names.has(name)) names.set(name, undefined);
+      for (const name of [...names.keys()].sort()) {
+        const child = childPath(rel, name);
+        const stat = names.get(name);
+        if (!stat || isWhiteoutDevice(stat)) {
           if (view.has(child)) changes.push({ kind: 'D', path: `/${child}` });
           continue;
         }
         changes.push({ kind: view.has(child) ? 'C' : 'A', path: `/${child}` });
-        if (stat.isDirectory()) walk(child);
+        if (stat.isDirectory()) walk(child, hidden);
       }
     };
-    if (fs.existsSync(upper)) walk('');
+    walk('', false);
     return changes;
   }
 
@@ -124,7 +140,9 @@ export class OverlaySnapshotter implements Snapshotter {
 
   /** What the container sees, read from its upper dir and the layers (best while it is stopped). */
   async mergedView(containerId: string, chainIds: string[]): Promise<MergedView> {
-    return new MergedView(this.upperDir(containerId), await this.view(chainIds));
+    const upper = this.upperDir(containerId);
+    const [view, opaque] = await Promise.all([this.view(chainIds), upperOpaqueDirs(upper, this.layers)]);
+    return new MergedView(upper, view, opaque);
   }
 
   private view(chainIds: string[]): Promise<Map<string, LowerEntry>> {

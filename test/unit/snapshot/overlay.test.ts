@@ -28,7 +28,7 @@ async function stack(root: string, layers: Entry[][]): Promise<string[]> {
   return chains;
 }
 
-async function setup() {
+async function setup(helper = new RecordingPrivilegedFs()) {
   const root = path.join(await tempDir('berth-snap-'), 'root');
   await fs.mkdir(root, { recursive: true });
   const chains = await stack(root, [
@@ -45,7 +45,7 @@ async function setup() {
       { name: 'var/cache/c', body: 'c' },
     ],
   ]);
-  const snapshots = new OverlaySnapshotter(storePaths(root), { root, idMap: currentIdMap(), privileged: async () => new RecordingPrivilegedFs() });
+  const snapshots = new OverlaySnapshotter(storePaths(root), { root, idMap: currentIdMap(), privileged: async () => helper });
   return { root, chains, snapshots, id: 'a'.repeat(64) };
 }
 
@@ -119,5 +119,29 @@ describe('OverlaySnapshotter', () => {
     else t.diagnostic('whiteout device not checked: mknod needs root');
     await snapshots.remove(id);
     await assert.rejects(fs.access(path.join(root, 'containers', id)), { code: 'ENOENT' });
+  });
+
+  it('shows a directory deleted and made again (opaque) without the layers\' files below it', async () => {
+    const helper = new RecordingPrivilegedFs();
+    const { root, chains, snapshots, id } = await setup(helper);
+    await snapshots.prepare(id, chains);
+    const upper = path.join(root, 'containers', id, 'upper');
+    await fs.mkdir(path.join(upper, 'etc/sub'), { recursive: true });
+    await fs.writeFile(path.join(upper, 'etc', 'passwd'), 'new\n');
+    await fs.writeFile(path.join(upper, 'etc', 'added'), 'a');
+    helper.opaque = ['etc'];
+    assert.deepEqual(await snapshots.diff(id, chains), [
+      { kind: 'C', path: '/etc' },
+      { kind: 'A', path: '/etc/added' },
+      { kind: 'D', path: '/etc/alias' },
+      { kind: 'C', path: '/etc/passwd' },
+      { kind: 'A', path: '/etc/sub' },
+    ]);
+    const view = await snapshots.mergedView(id, chains);
+    assert.deepEqual(view.list('etc'), ['added', 'passwd', 'sub']);
+    assert.equal(view.lookup('etc/alias'), undefined);
+    assert.equal(view.lookup('etc/passwd')?.layer, 'upper');
+    assert.deepEqual(view.list(''), ['etc', 'var']);
+    assert.equal(view.lookup('var/cache/c')?.layer, 'lower', 'outside the opaque dir the layers still show');
   });
 });
