@@ -6,6 +6,7 @@ import { registerOpenCommands } from './containers/open';
 import { registerFileCommands } from './files';
 import { registerImageCommands } from './images/manage';
 import { registerPullCommand } from './images/pull';
+import { registerPushCommand } from './images/push';
 import { registerRunCommands } from './images/run';
 import { registerRegistryViewCommands } from './registries/browse';
 import { registerLoginCommands } from './registries/login';
@@ -19,6 +20,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerImageCommands(ctx),
     ...registerRunCommands(ctx),
     registerPullCommand(ctx),
+    registerPushCommand(ctx),
     ...registerLoginCommands(ctx),
     ...registerRegistryViewCommands(ctx),
     registerCommand('berth.containers.refresh', 'Refresh', () => ctx.model.refresh()),
