@@ -81,7 +81,11 @@ export class OverlaySnapshotter implements Snapshotter {
       fs.mkdirSync(lower[0], { recursive: true, mode: 0o755 });
     }
     const options = [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
-    if (!isIdentity(this.layers.idMap)) options.push('userxattr');
+    // Commit, build and diff read the upper dir alone, so it must hold every change in
+    // full: no redirects (a renamed directory whose files stay in the layers) and, with
+    // them, no metacopy (a copy-up without data) — whatever the kernel's defaults are.
+    // `userxattr` implies both.
+    options.push(isIdentity(this.layers.idMap) ? 'redirect_dir=off' : 'userxattr');
     if (volatile && VOLATILE_OVERLAY) {
       clearVolatileMark(work);
       options.push('volatile');

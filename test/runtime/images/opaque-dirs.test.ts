@@ -2,8 +2,9 @@
  * A directory deleted and made again in a container is opaque in its overlay upper dir
  * (an xattr only the helper can read): `diff` shows what went, `commit` writes the OCI
  * opaque marker so the image no longer shows the old files, the layers report counts them
- * as removed, and `cp` from the stopped container sees what the container saw. Run as
- * root and rootless (scripts/run-rootless.sh).
+ * as removed, and `cp` from the stopped container sees what the container saw. A renamed
+ * directory is copied in full (no overlay redirect the upper dir alone would not explain).
+ * Run as root and rootless (scripts/run-rootless.sh).
  */
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -47,5 +48,11 @@ describe('opaque directories', () => {
     const names: string[] = [];
     for await (const e of readTar((await store.engine.copyFromContainer('remade', '/srv/foo')) as AsyncIterable<Uint8Array>)) names.push(e.header.name);
     assert.deepEqual(names.sort(), ['foo/', 'foo/kept', 'foo/new', 'foo/sub/']);
+  });
+
+  it('commit: a directory of the image renamed in the container keeps its files (no overlay redirect)', async () => {
+    await run(store, ['run', '--name', 'moved', 'opaque:base', 'mv', '/srv/foo', '/srv/bar']);
+    await run(store, ['commit', 'moved', 'opaque:moved']);
+    assert.equal(await run(store, ['run', '--rm', 'opaque:moved', 'sh', '-c', 'cd /srv && find . | sort']), '.\n./bar\n./bar/kept\n./bar/old\n./bar/sub\n./bar/sub/deep\n');
   });
 });

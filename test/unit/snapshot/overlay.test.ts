@@ -63,7 +63,7 @@ describe('OverlaySnapshotter', () => {
         `lowerdir=${layerFsDir(root, chains[1] as never)}:${layerFsDir(root, chains[0] as never)}`,
         `upperdir=${dir}/upper`,
         `workdir=${dir}/work`,
-        ...(isRoot ? [] : ['userxattr']),
+        isRoot ? 'redirect_dir=off' : 'userxattr',
       ],
     });
     assert.deepEqual(await snapshots.prepare(id, chains), prepared, 'idempotent');
