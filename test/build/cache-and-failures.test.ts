@@ -4,13 +4,12 @@
  * leaving no image, container or mount), through the engine and the real CLI.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../src/runtime/engine';
-import { CLI, IMAGE, eventually } from '../runtime/support';
-import { type TestStore, buildWith, makeContext, openTestStore, runIn } from './support';
+import { IMAGE } from '../runtime/support';
+import { type TestStore, buildContainers, buildWith, interruptedBuild, makeContext, openTestStore, runIn } from './support';
 
 const SIX_STEPS = `FROM ${IMAGE}
 ENV A=1
@@ -82,7 +81,6 @@ describe('berth build: CLI and failures', () => {
     await store.dispose();
   });
 
-  const buildContainers = () => fs.readdirSync(path.join(store.root, 'builds', 'containers'), { withFileTypes: true }).filter((d) => d.isDirectory());
   const mountsOfStore = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(store.root));
 
   it('prints plain progress, tags several names, -q prints the id, --iidfile writes it, --label and -f - work', async () => {
@@ -119,34 +117,24 @@ describe('berth build: CLI and failures', () => {
     assert.match(r.stderr, /Dockerfile:2:1: RUN echo one && echo two >&2 && exit 7: the command .* exited with code 7\n {2}one\n {2}two/);
     assert.match(r.stderr, /#2 ERROR/);
     assert.equal((await store.engine.listImages()).length, before);
-    assert.deepEqual(buildContainers(), []);
+    assert.deepEqual(buildContainers(store), []);
   });
 
   it('Ctrl-C (SIGINT) cancels a running step: no image, no build container, no mount', async () => {
     const before = (await store.engine.listImages()).length;
     const ctx = makeContext({ Dockerfile: `FROM ${IMAGE}\nRUN echo started && sleep 60\n` });
-    const child = spawn(process.execPath, [CLI, 'build', '-t', 'interrupted', ctx], { env: store.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    await eventually(async () => /#2 \d+\.\d+ started/.test(stderr), 20_000, 'the RUN to start');
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stderr } = await interruptedBuild(store, ctx, 'SIGINT', ['-t', 'interrupted']);
     assert.equal(code, 130, stderr);
     assert.equal((await store.engine.listImages()).length, before);
-    assert.deepEqual(buildContainers(), []);
+    assert.deepEqual(buildContainers(store), []);
     assert.deepEqual(mountsOfStore(), []);
   });
 
   it('after kill -9 of a build, the next build removes the orphaned container', async () => {
     const ctx = makeContext({ Dockerfile: `FROM ${IMAGE}\nRUN echo started && sleep 60\n` });
-    const child = spawn(process.execPath, [CLI, 'build', ctx], { env: store.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    await eventually(async () => /#2 \d+\.\d+ started/.test(stderr), 20_000, 'the RUN to start');
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('close', resolve));
-    assert.equal(buildContainers().length, 1);
+    await interruptedBuild(store, ctx, 'SIGKILL');
+    assert.equal(buildContainers(store).length, 1);
     await buildWith(store, makeContext({ Dockerfile: `FROM ${IMAGE}\nLABEL next=1\n` }));
-    assert.deepEqual(buildContainers(), []);
+    assert.deepEqual(buildContainers(store), []);
   });
 });

@@ -3,11 +3,12 @@
  * written from a file map, a build that records its progress events, and a way to run a
  * command in the built image and read its output.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuildEvent, BuildOptions } from '../../src/runtime/build/build';
-import { type TestStore, openTestStore } from '../runtime/support';
+import { CLI, type TestStore, eventually, openTestStore } from '../runtime/support';
 
 export { openTestStore, type TestStore };
 
@@ -48,4 +49,24 @@ export async function runIn(store: TestStore, image: string, script: string, ext
 
 export async function configOf(store: TestStore, ref: string): Promise<Record<string, any>> {
   return (await store.engine.inspectImage(ref)).Config as Record<string, any>;
+}
+
+/** The build containers' directories (`<root>/builds/containers/<id>`). */
+export function buildContainers(store: TestStore): string[] {
+  const dir = path.join(store.root, 'builds', 'containers');
+  return fs.readdirSync(dir).flatMap((name) => (/^[0-9a-f]{64}$/.test(name) ? [path.join(dir, name)] : []));
+}
+
+/**
+ * `berth build ARGS CONTEXT` with the CLI, sent `signal` once its first RUN has printed
+ * "started"; resolves when it has exited, with its exit code and stderr.
+ */
+export async function interruptedBuild(store: TestStore, context: string, signal: NodeJS.Signals, args: string[] = []): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'build', ...args, context], { env: store.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  await eventually(async () => /#2 \d+\.\d+ started/.test(stderr), 20_000, 'the RUN to start');
+  child.kill(signal);
+  return { code: await closed, stderr };
 }

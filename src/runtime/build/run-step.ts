@@ -5,7 +5,10 @@
  * Build containers are not the user's containers: they live in `<root>/builds/containers`
  * with their own event log, so `ps -a` and the events view never show them. Each records
  * the build's lease id; a build whose process died (kill -9) is recognised by its dead
- * lease, and the next build sweeps its containers away (`sweepOrphans`).
+ * lease, and the next build sweeps its containers away (`sweepOrphans`). Removal falls
+ * back to `removeTree` when the container manager cannot do it (a removal cut short left
+ * no container.json): rootless, a container's `work/work` is a mode-000 directory that
+ * keeps overlay's shared whiteout, which a plain recursive rm cannot read (EACCES).
  *
  * Mount points the runtime had to create for a RUN (/etc/hosts, a cache mount's target…)
  * are not part of what the command did: if the base had no such path and the stub is still
@@ -22,7 +25,7 @@ import type { IdMapping } from '../container/oci-spec';
 import { EventLog } from '../event-log';
 import { chainIds } from '../layer/layer';
 import { upperOpaqueDirs } from '../layer/pack';
-import type { LayerContext } from '../layer/layer-store';
+import { type LayerContext, removeTree } from '../layer/layer-store';
 import type { StorePaths } from '../paths';
 import { OverlaySnapshotter } from '../snapshot/overlay';
 import { isLeaseAlive } from '../store/lease';
@@ -30,6 +33,9 @@ import type { BuildState } from './build';
 import type { SourceTree } from './source-tree';
 
 const LEASE_FILE = 'build-lease';
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+/** How long a build container may lack its lease file before a sweep takes it as abandoned. */
+const UNLEASED_GRACE_MS = 10 * 60_000;
 /** Paths the runtime mounts over in every container. */
 const RUNTIME_TARGETS = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'proc', 'sys', 'dev'];
 
@@ -82,13 +88,25 @@ export class StepRunner {
     });
   }
 
-  /** Removes the containers of builds whose process is gone. */
+  /**
+   * Removes the containers of builds whose process is gone. One without a lease file is
+   * left alone for a while: another build may be between creating it and writing its lease.
+   */
   async sweepOrphans(): Promise<void> {
     for (const name of await fsp.readdir(this.containersDir).catch(() => [] as string[])) {
-      const lease = await fsp.readFile(path.join(this.containersDir, name, LEASE_FILE), 'utf8').catch(() => undefined);
+      if (!CONTAINER_ID.test(name)) continue; // the manager's own files (its name index)
+      const dir = path.join(this.containersDir, name);
+      const lease = await fsp.readFile(path.join(dir, LEASE_FILE), 'utf8').catch(() => undefined);
       if (lease !== undefined && (await isLeaseAlive(path.dirname(path.dirname(this.containersDir)), lease.trim()))) continue;
-      await this.manager.remove(name, { force: true }).catch(() => fsp.rm(path.join(this.containersDir, name), { recursive: true, force: true }));
+      if (lease === undefined && Date.now() - ((await fsp.stat(dir).catch(() => undefined))?.mtimeMs ?? 0) < UNLEASED_GRACE_MS) continue;
+      await this.removeContainer(name);
     }
+  }
+
+  /** Through the manager (it stops a running one); what that leaves, as a tree. */
+  private async removeContainer(id: string): Promise<void> {
+    await this.manager.remove(id, { force: true }).catch(() => undefined);
+    await removeTree(path.join(this.containersDir, id), this.layers);
   }
 
   async run(spec: RunSpec): Promise<RunOutcome> {
@@ -107,7 +125,8 @@ export class StepRunner {
     });
     const id = container.config.id;
     const remove = async () => {
-      await this.manager.remove(id, { force: true }).catch(() => undefined);
+      // A failure leaves the container to the next build's sweep.
+      await this.removeContainer(id).catch(() => undefined);
       this.images.delete(ref);
     };
     try {
