@@ -190,6 +190,8 @@ export class ContainerStateStore {
     const wanted = ref.replace(/^\//, '');
     const byName = await this.findByName(wanted);
     if (byName) return byName;
+    const exact = ID.test(wanted) ? await this.load(wanted) : undefined;
+    if (exact) return exact;
     const candidates = wanted.length === 0 ? [] : (await this.ids()).filter((id) => id.startsWith(wanted));
     const byId = (await Promise.all(candidates.map((id) => this.load(id)))).filter((c): c is Container => c !== undefined);
     if (byId.length === 1) return byId[0];
