@@ -37,7 +37,7 @@ export function registerPushCommand(ctx: CommandContext): vscode.Disposable {
  * Whether a reference says which registry to push to: anything but Docker Hub's official
  * library (`busybox`, `docker.io/library/alpine`) and image ids.
  */
-export function namesRegistry(reference: string): boolean {
+function namesRegistry(reference: string): boolean {
   if (reference.startsWith('sha256:')) return false;
   try {
     const ref = parseReference(reference);
