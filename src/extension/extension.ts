@@ -16,9 +16,14 @@ import { RegistriesView } from './views/registries-view';
 import { RuntimeModel } from './views/runtime-model';
 import { createStatusBar } from './views/status-bar';
 
+/** What `activate` returns (the extension's `exports`): the Registries view's tree data, for the extension-host tests to read what it shows. */
+export interface BerthExports {
+  registriesView: vscode.TreeDataProvider<unknown>;
+}
+
 // Activation stays cheap: nothing here touches the runtime; the model opens the engine
 // once the views ask for their children (or a command needs it), after activate returns.
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): BerthExports {
   const began = performance.now();
   const model = new RuntimeModel();
   const containersView = new ContainersView(model);
@@ -56,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // The status bar counts running containers from the first moment, not only once a view is open.
   setTimeout(() => void model.start(), 0);
   output().info(`activated in ${(performance.now() - began).toFixed(1)} ms`);
+  return { registriesView };
 }
 
 export function deactivate(): void {

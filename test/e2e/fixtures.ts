@@ -108,7 +108,7 @@ export class Workbench {
     return this.page.locator('.sidebar');
   }
 
-  /** Opens the Berth view container: its Containers and Images views. */
+  /** Opens the Berth view container: its Containers and Images views, and Registries (collapsed at first). */
   openBerth(): Promise<Locator> {
     return this.openViewContainer('Berth');
   }
@@ -117,6 +117,13 @@ export class Workbench {
   view(name: string): Locator {
     const title = this.page.locator('.pane-header .title', { hasText: new RegExp(`^${escapeRegExp(name)}$`, 'i') });
     return this.page.locator('.sidebar .pane').filter({ has: title });
+  }
+
+  /** Expands a view that is collapsed (Registries starts so), by its header. */
+  async expandView(name: string): Promise<void> {
+    const header = this.view(name).locator('.pane-header');
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await expect(header).toHaveAttribute('aria-expanded', 'true');
   }
 
   /** The rows of a view's tree. */

@@ -5,7 +5,7 @@
 // server's pid leaves those behind).
 //
 // Used by the extension-host runner, the Playwright fixtures and the .vsix smoke test.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -73,6 +73,12 @@ export class VsCodeServer {
    */
   get berthRoot(): string {
     return berthEnv(this.runDir).BERTH_ROOT;
+  }
+
+  /** Runs `berth ARGS…` as the server's extension host would (same store, same logins); returns its stdout, trimmed. */
+  berth(...args: string[]): string {
+    const env = { ...process.env, ...berthEnv(this.runDir) };
+    return execFileSync(path.join(repoRoot, 'bin', 'berth'), args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   }
 
   get origin(): string {
@@ -244,9 +250,10 @@ function serverEnv(tmpdir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-// Never the machine's own store (/var/lib/berth as root) or helper socket.
-function berthEnv(runDir: string): { BERTH_ROOT: string; BERTH_RUNTIME_DIR: string } {
-  return { BERTH_ROOT: path.join(runDir, 'berth', 'root'), BERTH_RUNTIME_DIR: path.join(runDir, 'berth', 'run') };
+// Never the machine's own store (/var/lib/berth as root), helper socket or registry logins
+// (~/.docker/config.json): the Registries view lists those, and its tests log in and out.
+function berthEnv(runDir: string): { BERTH_ROOT: string; BERTH_RUNTIME_DIR: string; DOCKER_CONFIG: string } {
+  return { BERTH_ROOT: path.join(runDir, 'berth', 'root'), BERTH_RUNTIME_DIR: path.join(runDir, 'berth', 'run'), DOCKER_CONFIG: path.join(runDir, 'docker-config') };
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

@@ -16,11 +16,12 @@ describe('Berth extension', () => {
     assert.equal(extension.isActive, true);
   });
 
-  it('contributes the Containers and Images views to the Berth container', async () => {
+  it('contributes the Containers, Images and Registries views to the Berth container', async () => {
     // Each view's focus command exists, and succeeds, only for a registered view.
     await vscode.commands.executeCommand('workbench.view.extension.berth');
     await vscode.commands.executeCommand('berth.containers.focus');
     await vscode.commands.executeCommand('berth.images.focus');
+    await vscode.commands.executeCommand('berth.registries.focus');
   });
 
   // Registration only: running it would start the runtime engine, which has its own suites.

@@ -1,10 +1,11 @@
 import { expect, test } from '../fixtures';
 
 test.describe('Berth view container', () => {
-  test('opens from the activity bar on the Containers and Images views', async ({ workbench }) => {
+  test('opens from the activity bar on the Containers, Images and Registries views', async ({ workbench }) => {
     await workbench.openBerth();
     await expect(workbench.view('Containers')).toBeVisible();
     await expect(workbench.view('Images')).toBeVisible();
+    await expect(workbench.view('Registries')).toBeVisible();
     await workbench.screenshot('berth-view-open');
   });
 
