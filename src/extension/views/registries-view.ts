@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { getEngine } from '../engine-access';
+import { isInsecureRegistry } from '../registry-settings';
 import { LISTING_LIMIT, keyOf, listingFailure, loginsFailure, referenceOf, registryNodes, repositoryNodes, tagNodes, type RegistryTreeNode } from './registry-nodes';
 import type { RuntimeModel } from './runtime-model';
 
@@ -50,10 +51,10 @@ export class RegistriesView implements vscode.TreeDataProvider<RegistryTreeNode>
       return engine.listRegistries().then(registryNodes, (err: unknown) => [loginsFailure(err)]);
     }
     if (node.kind === 'registry') {
-      return engine.registryCatalog(node.registry, { limit: LISTING_LIMIT + 1 }).then((names) => repositoryNodes(node, names), (err: unknown) => [listingFailure(node, err)]);
+      return engine.registryCatalog(node.registry, { limit: LISTING_LIMIT + 1, insecure: isInsecureRegistry(node.registry) }).then((names) => repositoryNodes(node, names), (err: unknown) => [listingFailure(node, err)]);
     }
     if (node.kind === 'repository') {
-      return engine.registryTags(referenceOf(node), { limit: LISTING_LIMIT + 1 }).then((tags) => tagNodes(node, tags), (err: unknown) => [listingFailure(node, err)]);
+      return engine.registryTags(referenceOf(node), { limit: LISTING_LIMIT + 1, insecure: isInsecureRegistry(node.registry) }).then((tags) => tagNodes(node, tags), (err: unknown) => [listingFailure(node, err)]);
     }
     return [];
   }

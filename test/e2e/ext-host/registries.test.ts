@@ -149,3 +149,40 @@ describe('Registries', function () {
     assert.deepEqual(((await answer.json()) as { tags: string[] }).tags, ['1']);
   });
 });
+
+/** This machine's first non-loopback IPv4 address: a registry there is not spared TLS as a loopback one is. */
+function outwardAddress(): string | undefined {
+  return Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
+
+describe('berth.registries.insecure', function () {
+  this.timeout(120_000);
+  let registry: RunningRegistry;
+  const setting = () => vscode.workspace.getConfiguration('berth');
+
+  before(async function () {
+    const address = outwardAddress();
+    if (!address) this.skip();
+    await vscode.extensions.getExtension('berth.berth')!.activate();
+    ensureBusybox();
+    registry = await startRegistry({ kind: 'none' }, { address });
+  });
+
+  after(async () => {
+    await setting().update('registries.insecure', undefined, vscode.ConfigurationTarget.Global);
+    for (const name of imageNames().filter((n) => registry && n.startsWith(registry.host))) berth('rmi', name);
+    await registry?.stop();
+  });
+
+  it('reaches a plain-HTTP registry off this host only once the setting lists it', async () => {
+    const target = `${registry.host}/plain/busybox:1`;
+    const refused = await vscode.commands.executeCommand('berth.images.push', 'busybox:latest', target);
+    assert.equal(refused, undefined, 'a push over plain HTTP to an unlisted registry must fail');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await setting().update('registries.insecure', [registry.host], vscode.ConfigurationTarget.Global);
+    assert.match(await vscode.commands.executeCommand<string>('berth.images.push', 'busybox:latest', target), /^sha256:/);
+    berth('rmi', target);
+    const pulled = await vscode.commands.executeCommand<{ name: string }>('berth.images.pull', target);
+    assert.equal(pulled.name, target);
+  });
+});

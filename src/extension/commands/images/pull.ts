@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import { parseReference } from '../../../runtime/image/reference';
 import { getEngine } from '../../engine-access';
+import { isInsecureRegistry } from '../../registry-settings';
 import type { CommandContext } from '../context';
 import { withLogIn } from '../registries/login';
 import { registerCommand } from '../register';
@@ -31,7 +32,7 @@ export function registerPullCommand(ctx: CommandContext): vscode.Disposable {
 export async function pullImage(ctx: Pick<CommandContext, 'model' | 'imagesView' | 'imagesTree' | 'registriesView'>, reference: string, request: PullRequest = {}): Promise<{ name: string; id: string; digest: string }> {
   const registry = parseReference(reference).domain;
   const pulled = await withLogIn(ctx, registry, `Pull ${reference}`, () =>
-    transferWithProgress(`Pulling ${reference}`, async (signal, onProgress) => (await getEngine()).pullImage(reference, { signal, onProgress, ...(request.platform && { platform: request.platform }) })),
+    transferWithProgress(`Pulling ${reference}`, async (signal, onProgress) => (await getEngine()).pullImage(reference, { signal, onProgress, insecure: isInsecureRegistry(registry), ...(request.platform && { platform: request.platform }) })),
   );
   await revealImage(ctx, pulled.name);
   vscode.window.setStatusBarMessage(`Pulled ${pulled.name}`, 5000);

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { ImageSummary } from '../../../runtime/cli/engine-port';
 import { parseReference } from '../../../runtime/image/reference';
 import { getEngine } from '../../engine-access';
+import { isInsecureRegistry } from '../../registry-settings';
 import type { CommandContext } from '../context';
 import { withLogIn } from '../registries/login';
 import { registerCommand } from '../register';
@@ -25,7 +26,7 @@ export function registerPushCommand(ctx: CommandContext): vscode.Disposable {
     if (destination !== ref) await engine.tagImage(ref, destination);
     const registry = parseReference(destination).domain;
     const digest = await withLogIn(ctx, registry, `Push ${destination}`, () =>
-      transferWithProgress(`Pushing ${destination}`, (signal, onProgress) => engine.pushImage(destination, { signal, onProgress })),
+      transferWithProgress(`Pushing ${destination}`, (signal, onProgress) => engine.pushImage(destination, { signal, onProgress, insecure: isInsecureRegistry(registry) })),
     );
     ctx.registriesView.refresh();
     void vscode.window.showInformationMessage(`Pushed ${destination} (${digest.slice(0, 19)}…)`);

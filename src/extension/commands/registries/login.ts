@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { getEngine } from '../../engine-access';
+import { isInsecureRegistry } from '../../registry-settings';
 import type { RegistryNode } from '../../views/registry-nodes';
 import type { CommandContext } from '../context';
 import { registerCommand, withProgress } from '../register';
@@ -40,7 +41,7 @@ export async function logIn(ctx: Pick<CommandContext, 'registriesView'>, request
   }));
   const username = request.username ?? (await ask({ title: `Log In to ${server}`, prompt: 'User name' }));
   const password = request.password ?? (await ask({ title: `Log In to ${server} as ${username}`, prompt: 'Password or access token', password: true }));
-  const registry = await withProgress(`Logging in to ${server}`, async (signal) => (await getEngine()).login(server, { username, password }, { signal }));
+  const registry = await withProgress(`Logging in to ${server}`, async (signal) => (await getEngine()).login(server, { username, password }, { signal, insecure: isInsecureRegistry(hostOf(server)) }));
   ctx.registriesView.refresh();
   vscode.window.setStatusBarMessage(`Logged in to ${registry} as ${username}`, 5000);
   return registry;
@@ -89,8 +90,13 @@ async function ask(options: vscode.InputBoxOptions): Promise<string> {
   return options.password ? answer : answer.trim();
 }
 
+/** `https://host:5000/v2/` -> `host:5000`. */
+function hostOf(server: string): string {
+  return server.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+}
+
 /** A host[:port] (a URL such as `https://host/v1/` is accepted too, as docker login does). */
 function validRegistry(value: string): string | undefined {
-  const host = value.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  const host = hostOf(value);
   return /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/.test(host) ? undefined : 'A registry host name, with :port where it is not the default (docker.io, localhost:5000)';
 }
