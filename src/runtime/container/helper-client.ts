@@ -149,6 +149,22 @@ function exchange(socketPath: string, request: HelperRequest): Promise<HelperRes
   );
 }
 
+/** helper.log past this size is moved to helper.log.1 when a daemon starts. */
+const LOG_ROTATE_BYTES = 1 << 20;
+
+/**
+ * Keeps the daemon's log (its stderr and every monitor's) from growing without end: one
+ * older generation is kept. Monitors still running write on into the moved file, which is
+ * where their earlier lines are. Racing starters at worst rotate a fresh, empty log.
+ */
+function rotateLog(logPath: string): void {
+  try {
+    if (fs.statSync(logPath).size > LOG_ROTATE_BYTES) fs.renameSync(logPath, `${logPath}.1`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -240,6 +256,7 @@ export class HelperClient implements HelperPort, PrivilegedFs {
 
   private async startDaemon(): Promise<void> {
     fs.mkdirSync(this.runtimeDir, { recursive: true, mode: 0o700 });
+    rotateLog(this.logPath);
     const log = fs.openSync(this.logPath, 'a', 0o600);
     let exit: { code: number | null; signal: string | null } | undefined;
     try {
