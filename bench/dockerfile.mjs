@@ -7,8 +7,8 @@
 // Needs `npx tsc -p .` first (it loads out/src/runtime/build/lint/lint.js).
 //
 // Berth runs with a stub port that answers at once: every base image is "in the store"
-// with a small Env (so lint models the file twice, once more with the images' Env, as in
-// the editor with a populated store) and every COPY/ADD source exists and is not
+// with a small Env (so the stages start from the images' Env, as in the editor with a
+// populated store) and every COPY/ADD source exists and is not
 // .dockerignored. Every rule therefore runs in full; only the store's and the context's
 // own I/O is left out, which dockerfile-utils does not do at all.
 //
@@ -153,7 +153,7 @@ const table = [
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const notes = [
   `Median of ${runs} runs after ${warmup} warm-up runs, one process, Node ${process.version}, ${cpu} ×${os.cpus().length}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
-  `berth: \`lint(text, { port })\` — parse, model (twice: the stub store's image Env), every rule; stub port answering at once (all images present, all COPY/ADD sources exist, none ignored).`,
+  `berth: \`lint(text, { port })\` — parse, model (with the stub store's image Env), every rule; stub port answering at once (all images present, all COPY/ADD sources exist, none ignored).`,
   `dockerfile-utils ${require('dockerfile-utils/package.json').version}: \`validate(text)\` with default settings.`,
   `Median CPU ms (user + system; includes V8's GC threads) — berth: ${rows.map((r) => `${f(r.berthCpu)} (${r.lines})`).join(', ')}; dockerfile-utils: ${rows.map((r) => `${f(r.utilsCpu)} (${r.lines})`).join(', ')}.`,
   `Findings on the files — berth: ${rows.map((r) => `${r.berthFindings} (${r.lines})`).join(', ')}; dockerfile-utils: ${rows.map((r) => `${r.utilsFindings} (${r.lines})`).join(', ')}.`,

@@ -25,7 +25,7 @@ export { parse } from './parser';
 export { toInstruction } from './convert';
 export type * from './instructions';
 export type { CacheSharing, Device, Mount, MountType, NetworkMode, SecurityMode } from './run-options';
-export { buildModel, Scope, type DockerfileModel, type Stage, type StageModelOptions, type Step } from './stages';
+export { buildModel, Scope, stageBases, type DockerfileModel, type Stage, type StageBase, type StageModelOptions, type Step } from './stages';
 export { parseChanges, type ChangeOptions, type ConfigChange } from './change';
 export { processWord, processWords, type ShellEnv, type ShellLexOptions, type ShellResult } from './shell';
 export type { Position, Range } from './source';

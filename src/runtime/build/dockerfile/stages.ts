@@ -124,6 +124,25 @@ export function buildModel(source: string | ParseResult, options: StageModelOpti
   };
 }
 
+/** What a stage builds on, known from the FROM lines and global args alone. */
+export type StageBase = Pick<Stage, 'index' | 'name' | 'from' | 'base' | 'baseStage' | 'platform'>;
+
+/**
+ * Each stage's base as `buildModel` resolves it, from the FROM lines and the global ARGs
+ * only: what a caller looks up in an image store first, so that one `buildModel` with
+ * `imageEnv` is enough (the steps, the bulk of the work, are not modelled here).
+ */
+export function stageBases(syntax: ParseResult, options: StageModelOptions = {}): readonly StageBase[] {
+  const builder = new StageBuilder(syntax.escapeToken, options, []);
+  for (const node of syntax.nodes) {
+    // The same instructions buildModel opens stages and declares global args with.
+    if (node.instruction !== 'from' && (node.instruction !== 'arg' || builder.inStage)) continue;
+    const instruction = toInstruction(node, []);
+    if (instruction) builder.add(instruction);
+  }
+  return builder.finish();
+}
+
 interface OpenStage {
   index: number;
   name: string | undefined;
@@ -151,6 +170,11 @@ class StageBuilder {
     let scope = Scope.empty;
     for (const [k, v] of Object.entries(options.defaultArgs ?? {})) scope = scope.with(k, v);
     this.globalScope = scope;
+  }
+
+  /** A FROM has opened a stage: ARGs are no longer global. */
+  get inStage(): boolean {
+    return this.stages.length > 0;
   }
 
   add(instruction: Instruction): void {

@@ -18,7 +18,7 @@
  * last, `# berth-ignore: CODE` comments (ignore.ts) drop single findings.
  */
 
-import { buildModel, parse, type DockerfileModel, type Range } from '../dockerfile/dockerfile';
+import { buildModel, parse, stageBases, type DockerfileModel, type Range, type StageBase } from '../dockerfile/dockerfile';
 import { isImageReference } from './helpers';
 import { ignoredCodes } from './ignore';
 import type { LintPort, LocalImage } from './port';
@@ -90,12 +90,10 @@ export async function lint(text: string, options: LintOptions = {}): Promise<Lin
   const syntax = parse(text);
   const host = hostPlatform();
   const modelOptions = { buildArgs: options.buildArgs, defaultArgs: platformArgs(options.platform ?? host, host) };
-  let model = buildModel(syntax, modelOptions);
-  const images = await resolveImages(model, options.port);
-  // The base images' environments change what is defined in each stage: model again with them.
-  if ([...images.values()].some((i) => i !== undefined)) {
-    model = buildModel(syntax, { ...modelOptions, imageEnv: (ref) => images.get(ref)?.env });
-  }
+  // The base images' environments change what is defined in each stage, so the store is
+  // asked first (the bases need only the FROM lines) and the file is modelled once.
+  const images = await resolveImages(stageBases(syntax, modelOptions), options.port);
+  const model = buildModel(syntax, { ...modelOptions, imageEnv: (ref) => images.get(ref)?.env });
   const ctx: RuleContext = { text, lines: text.split(/\r?\n/), model, images, port: options.port ?? {}, platform: options.platform ?? host };
 
   const found: LintDiagnostic[] = [];
@@ -124,11 +122,11 @@ export async function lint(text: string, options: LintOptions = {}): Promise<Lin
 }
 
 /** What the store knows of every external base image (undefined: not present, or no store). */
-async function resolveImages(model: DockerfileModel, port: LintPort | undefined): Promise<Map<string, LocalImage | undefined>> {
+async function resolveImages(stages: readonly StageBase[], port: LintPort | undefined): Promise<Map<string, LocalImage | undefined>> {
   const images = new Map<string, LocalImage | undefined>();
   const store = port?.images;
   if (!store) return images;
-  for (const stage of model.stages) {
+  for (const stage of stages) {
     if (stage.baseStage !== undefined || images.has(stage.base) || !isImageReference(stage.base)) continue;
     images.set(stage.base, await store.image(stage.base).catch(() => undefined));
   }
