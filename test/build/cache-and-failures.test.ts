@@ -4,6 +4,7 @@
  * leaving no image, container or mount), through the engine and the real CLI.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -49,6 +50,21 @@ describe('berth build: cache', () => {
     const rebuilt = await buildWith(store, ctx);
     assert.deepEqual(rebuilt.ran, ['COPY dir /dir', 'RUN cat /a.txt > /b.txt']);
     assert.equal(await runIn(store, rebuilt.id, 'cat /dir/x /ran'), 'changedran\n');
+  });
+
+  it('a same-size edit with the mtime put back (touch -r) misses: digests are trusted by ctime too', async () => {
+    const ctx = makeContext({ Dockerfile: SIX_STEPS, 'a.txt': 'a', 'dir/x': 'x' });
+    // Settled files (older than a clock tick) are the ones whose digests the cache remembers.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await buildWith(store, ctx);
+    assert.deepEqual((await buildWith(store, ctx)).ran, []);
+    const file = path.join(ctx, 'dir', 'x');
+    execFileSync('touch', ['-r', file, path.join(ctx, 'times')]);
+    fs.writeFileSync(file, 'y');
+    execFileSync('touch', ['-r', path.join(ctx, 'times'), file]);
+    const rebuilt = await buildWith(store, ctx);
+    assert.deepEqual(rebuilt.ran, ['COPY dir /dir', 'RUN cat /a.txt > /b.txt']);
+    assert.equal(await runIn(store, rebuilt.id, 'cat /dir/x'), 'y');
   });
 
   it('a changed build arg reruns the RUN steps that see it; --no-cache reruns everything', async () => {

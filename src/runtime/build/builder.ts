@@ -23,7 +23,7 @@ import { Lease } from '../store/lease';
 import type { BuildEvent, BuildOptions, BuildResult, BuildState, Vertex } from './build';
 import { BuildCache, cacheKey } from './cache';
 import { DEFAULT_PATH, DEFAULT_SHELL, type StageContext, applyConfigInstruction, commandArgs } from './config-step';
-import { copyLayer, planCopy } from './copy';
+import { copyLayer, planCopy, readSources } from './copy';
 import { PathMatcher } from './dockerignore';
 import { buildModel, dockerfileError, type DockerfileModel, hasErrors, type Instruction, type Node, type Stage, type Step } from './dockerfile/dockerfile';
 import { addLayer, withConfig, writeImage, type WriterDeps } from './image-writer';
@@ -173,7 +173,7 @@ class Session {
   ) {
     const images = deps.images;
     this.writer = { content: images.content, refs: images.refs, layers: images.layers, lease };
-    this.cache = new BuildCache(deps.paths.buildCache, images.content, deps.paths.root);
+    this.cache = new BuildCache(deps.paths.buildCache, images.content, deps.paths.root, options.context);
     // Every stage the target needs starts now; each waits only for what it uses.
     for (const i of neededStages(model, targetStage(model, options.target, file))) void this.stage(i).catch(() => undefined);
   }
@@ -351,20 +351,17 @@ class Session {
   private async copy(state: BuildState, i: Extract<Instruction, { kind: 'copy' | 'add' }>): Promise<{ state: BuildState; cached: boolean }> {
     const from = i.kind === 'copy' ? i.from?.value : undefined;
     const sources = await this.sourcesFor(from, this.stageOf(i));
-    const base = await SourceTree.fromLayers(this.deps.paths.root, chainIds(state.config.rootfs.diff_ids));
-    const plan = await planCopy({
-      instruction: i,
-      sources: sources.tree,
-      base,
-      workdir: state.config.config?.WorkingDir || '/',
-      idMap: this.deps.images.layers.idMap,
-      fileDigest: (f, st) => this.cache.fileDigest(f, st),
-      download: (url) => this.download(url),
-      now: Date.now(),
+    const read = await readSources({ instruction: i, sources: sources.tree, fileDigest: (f, st) => this.cache.fileDigest(f, st), download: (url) => this.download(url) });
+    // The base's top chain id stands for its filesystem, which the key must cover (destinations
+    // resolve through it) without reading it: a hit never walks the base's layers.
+    const chains = chainIds(state.config.rootfs.diff_ids);
+    const key = cacheKey(state.key, chains[chains.length - 1] ?? '', describe(i), sources.key === 'context' ? '' : sources.key, read.digest);
+    return this.cached(key, async () => {
+      const base = await SourceTree.fromLayers(this.deps.paths.root, chains);
+      const plan = await planCopy({ instruction: i, base, workdir: state.config.config?.WorkingDir || '/', idMap: this.deps.images.layers.idMap, now: Date.now() }, read);
+      const createdBy = `/bin/sh -c #(nop) ${i.kind.toUpperCase()} ${read.kind}:${read.digest} in ${i.destination.value} `;
+      return addLayer(state, copyLayer(plan, this.options.signal), { created_by: createdBy }, key, this.writer, this.options.signal);
     });
-    const key = cacheKey(state.key, describe(i), sources.key === 'context' ? '' : sources.key, plan.digest);
-    const createdBy = `/bin/sh -c #(nop) ${i.kind.toUpperCase()} ${plan.sourceKind}:${plan.digest} in ${i.destination.value} `;
-    return this.cached(key, () => addLayer(state, copyLayer(plan, this.options.signal), { created_by: createdBy }, key, this.writer, this.options.signal));
   }
 
   private async download(url: string): Promise<{ file: string; lastModified?: number }> {

@@ -1,6 +1,8 @@
 /**
  * The build cache: `<root>/builds/cache/<key>.json`, one record per step result, written
- * atomically, so it survives restarts and several builds may share it.
+ * atomically, so it survives restarts and several builds may share it. One small file per
+ * key rather than one index: concurrent builds never rewrite each other's records, and a
+ * build reads only the records its own steps name.
  *
  * A key is the sha256 of the parent state's key and what the step does (the expanded
  * instruction, the build args a RUN sees, the content digest of what COPY copies). A
@@ -8,47 +10,79 @@
  * GC does not know about the cache, so `rmi` or `image prune` may take a record's layers,
  * and the step then simply runs again.
  *
- * Content digests of context files are themselves cached by path, size, mtime, ctime and
- * inode (`files.json`), so a cached rebuild reads no file it has read before.
+ * Content digests of context files are themselves cached by stat (`files/<context>.json`,
+ * one per context directory, as BuildKit's content cache does), so a cached rebuild reads
+ * no file it has read before.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { chainIds, hasLayer } from '../layer/layer';
+import { errnoCode } from '../errors';
+import { chainIds, layerDir } from '../layer/layer';
 import type { LocalContentStore } from '../store/content-store';
-import { readJsonOr, writeJsonAtomic } from '../store/atomic';
+import { writeFileAtomic, writeJsonAtomic } from '../store/atomic';
+import type { Digest } from '../store/digest';
 import type { BuildState } from './build';
 
 export function cacheKey(...parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-interface FileDigest {
-  stat: string;
-  digest: string;
+/**
+ * A file digest is trusted while the file's stat is unchanged. Any write moves ctime
+ * (which no `touch -r` can restore); dev and ino catch a file replaced by another.
+ */
+function signature(stat: fs.Stats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
-export class BuildCache {
-  private fileDigests: Map<string, FileDigest> | undefined;
-  private fileDigestsChanged = false;
+/**
+ * Timestamps move in clock ticks: a file written again within the tick it was hashed in
+ * keeps its stat. So a file changed in the last second is hashed but not remembered (git's
+ * "racily clean" entries).
+ */
+const SETTLED_MS = 1000;
 
+export class BuildCache {
+  private fileDigests: Record<string, string> | undefined;
+  private fileDigestsChanged = false;
+  /** Blobs and layers this build has seen in the store already: each is checked once. */
+  private readonly present = new Set<string>();
+
+  /** `context`: the build context directory, whose file digests this cache remembers. */
   constructor(
     readonly dir: string,
     private readonly content: LocalContentStore,
     private readonly root: string,
+    private readonly context = '',
   ) {}
 
   private file(key: string): string {
     return path.join(this.dir, `${key}.json`);
   }
 
-  /** The state a step with this key made before, if everything it needs is still stored. */
+  private get digestsFile(): string {
+    return path.join(this.dir, 'files', `${cacheKey(this.context).slice(0, 32)}.json`);
+  }
+
+  /**
+   * The state a step with this key made before, if everything it needs is still stored.
+   * Read synchronously: a record is a few kB, and a cached rebuild is a chain of them.
+   */
   async get(key: string): Promise<BuildState | undefined> {
-    const state = await readJsonOr<BuildState | undefined>(this.file(key), undefined).catch(() => undefined);
-    if (!state) return undefined;
-    for (const layer of state.layers) if (!(await this.content.has(layer.digest))) return undefined;
-    for (const chainId of chainIds(state.config.rootfs.diff_ids)) if (!(await hasLayer(this.root, chainId))) return undefined;
+    let state: BuildState;
+    try {
+      state = JSON.parse(fs.readFileSync(this.file(key), 'utf8')) as BuildState;
+    } catch {
+      return undefined;
+    }
+    const wanted = [...state.layers.map((l) => this.content.blobPath(l.digest)), ...chainIds(state.config.rootfs.diff_ids).map((c) => path.join(layerDir(this.root, c as Digest), 'layer.json'))];
+    for (const file of wanted) {
+      if (this.present.has(file)) continue;
+      if (!fs.existsSync(file)) return undefined;
+      this.present.add(file);
+    }
     return state;
   }
 
@@ -57,36 +91,40 @@ export class BuildCache {
     await writeJsonAtomic(this.file(state.key), state, { durable: false });
   }
 
-  /**
-   * sha256 of a regular file's content, remembered by its stat: an unchanged file is not
-   * read again. A file whose mtime is "now" is not remembered, since a write in the same
-   * clock tick would not change it.
-   */
+  /** sha256 of a regular file's content, remembered by its stat: an unchanged file is not read again. */
   async fileDigest(file: string, stat: fs.Stats): Promise<string> {
-    const digests = await this.loadFileDigests();
-    const signature = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
-    const known = digests.get(file);
-    if (known?.stat === signature) return known.digest;
+    const digests = this.loadFileDigests();
+    const sig = signature(stat);
+    const known = digests[file];
+    if (known !== undefined && known.startsWith(`${sig} `)) return known.slice(sig.length + 1);
     const hash = createHash('sha256');
     for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     const digest = hash.digest('hex');
-    if (Date.now() - stat.mtimeMs > 1000) {
-      digests.set(file, { stat: signature, digest });
+    if (Date.now() - Math.max(stat.mtimeMs, stat.ctimeMs) > SETTLED_MS) {
+      digests[file] = `${sig} ${digest}`;
       this.fileDigestsChanged = true;
     }
     return digest;
   }
 
-  private async loadFileDigests(): Promise<Map<string, FileDigest>> {
-    this.fileDigests ??= new Map(Object.entries(await readJsonOr<Record<string, FileDigest>>(path.join(this.dir, 'files.json'), {}).catch(() => ({}))));
+  private loadFileDigests(): Record<string, string> {
+    if (!this.fileDigests) {
+      try {
+        this.fileDigests = JSON.parse(fs.readFileSync(this.digestsFile, 'utf8')) as Record<string, string>;
+      } catch (err) {
+        // Missing, or torn by a crash (written without fsync): digests are only a shortcut.
+        if (errnoCode(err) !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+        this.fileDigests = {};
+      }
+    }
     return this.fileDigests;
   }
 
   /** Writes the remembered file digests (once per build). */
   async flush(): Promise<void> {
     if (!this.fileDigestsChanged || !this.fileDigests) return;
-    await fsp.mkdir(this.dir, { recursive: true });
-    await writeJsonAtomic(path.join(this.dir, 'files.json'), Object.fromEntries(this.fileDigests), { durable: false });
+    await fsp.mkdir(path.dirname(this.digestsFile), { recursive: true });
+    await writeFileAtomic(this.digestsFile, JSON.stringify(this.fileDigests), { durable: false });
     this.fileDigestsChanged = false;
   }
 

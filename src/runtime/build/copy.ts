@@ -1,10 +1,12 @@
 /**
  * COPY and ADD without a container: the layer tar is written straight from the sources.
  *
- * Two phases, so a cache hit costs no copying: `planCopy` resolves sources (globs,
- * `.dockerignore` already applied by the tree, `--exclude`), decides every destination
- * path with Docker's rules, and digests the content (file digests are cached by stat);
- * `copyLayer` writes the planned entries as a tar.
+ * Three phases, so a cache hit costs neither the base image's tree nor any copying:
+ * `readSources` resolves sources (globs, `.dockerignore` already applied by the tree,
+ * `--exclude`) and digests them — paths, types, modes, link targets and content (file
+ * digests are cached by stat) — which, with the base and the instruction, is the cache
+ * key; `planCopy` decides every destination path against the base image; `copyLayer`
+ * writes the planned entries as a tar.
  *
  * Destination rules (BuildKit's): a relative destination is under WORKDIR; it is a
  * directory when it ends in `/`, when several sources match, or when the base image
@@ -49,40 +51,67 @@ interface ArchiveSource {
   owner?: { uid: number; gid: number };
 }
 
-export interface CopyPlan {
-  /** The content digest: equal plans make equal layers. */
+/** What COPY/ADD reads, before any destination is decided. */
+export interface CopySources {
+  /** The content digest of the sources: equal digests on an equal base make equal layers. */
   digest: string;
+  matches: Match[];
+  /** What the sources were, for the history's `COPY <kind>:<digest>` like Docker's: one file (or URL), one directory, or several. */
+  kind: 'file' | 'dir' | 'multi';
+}
+
+export interface CopyPlan {
   entries: LayerEntry[];
   archives: ArchiveSource[];
-  /** What the sources were, for the history's `COPY <kind>:<digest>` like Docker's: one file (or URL), one directory, or several. */
-  sourceKind: 'file' | 'dir' | 'multi';
+}
+
+export interface SourceInputs {
+  instruction: CopyInstruction | AddInstruction;
+  /** Where sources are read: the context, or the `--from` stage or image. */
+  sources: SourceTree;
+  fileDigest: (file: string, stat: fs.Stats) => Promise<string>;
+  /** Downloads an ADD URL into a temp file. */
+  download: (url: string) => Promise<{ file: string; lastModified?: number }>;
 }
 
 export interface CopyInputs {
   instruction: CopyInstruction | AddInstruction;
-  /** Where sources are read: the context, or the `--from` stage or image. */
-  sources: SourceTree;
   /** The image being built on (for destinations, parents and `--chown` names). */
   base: SourceTree;
   workdir: string;
   idMap: IdMap;
-  fileDigest: (file: string, stat: fs.Stats) => Promise<string>;
-  /** Downloads an ADD URL into a temp file. */
-  download: (url: string) => Promise<{ file: string; lastModified?: number }>;
   now: number;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
-export async function planCopy(o: CopyInputs): Promise<CopyPlan> {
+export async function readSources(o: SourceInputs): Promise<CopySources> {
+  const i = o.instruction;
+  const matches = await matchSources(o, new PathMatcher(i.exclude.map((f) => f.value ?? '')));
+  const material: unknown[] = i.contents.map((f) => [f.name, cacheKey(f.data)]);
+  for (const m of matches) {
+    if (m.download) {
+      material.push([m.download.url, await o.fileDigest(m.download.file, m.download.stat)]);
+      continue;
+    }
+    for (const e of [m.entry!, ...(m.below ?? [])]) {
+      const s = e.stat;
+      const kind = s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'other';
+      material.push([e.rel, kind, s.mode & 0o7777, kind === 'l' ? fs.readlinkSync(e.hostPath) : '', kind === 'f' ? await o.fileDigest(e.hostPath, s) : '']);
+    }
+  }
+  const kind = matches.length + i.contents.length > 1 ? 'multi' : matches[0]?.entry?.stat.isDirectory() ? 'dir' : 'file';
+  return { digest: cacheKey(material), matches, kind };
+}
+
+export async function planCopy(o: CopyInputs, sources: CopySources): Promise<CopyPlan> {
   const i = o.instruction;
   const owner = i.chown?.value ? await resolveChown(i.chown.value, o.base) : undefined;
   const chmod = i.chmod?.value ? parseChmod(i.chmod.value) : undefined;
-  const excludes = new PathMatcher(i.exclude.map((f) => f.value ?? ''));
   const destText = i.destination.value;
   const destAbs = path.posix.join(destText.startsWith('/') ? '/' : o.workdir || '/', destText);
   const dest = i.link ? destAbs.slice(1) : await o.base.realPath(destAbs);
-  const matches = await matchSources(o, excludes);
+  const matches = sources.matches;
   const destIsDir = /(^|\/)\.$|\/$/.test(destText) || matches.length + i.contents.length > 1 || o.base.get(dest)?.stat.isDirectory() === true || matches.some((m) => m.glob);
   const entries = new Map<string, LayerEntry>();
   const archives: ArchiveSource[] = [];
@@ -91,12 +120,9 @@ export async function planCopy(o: CopyInputs): Promise<CopyPlan> {
 
   for (const file of i.contents) put(inlineEntry(file, target(file.name), o.now));
   for (const m of matches) {
-    if (m.url) {
-      const got = await o.download(m.url);
-      const stat = fs.statSync(got.file);
-      const name = path.posix.basename(new URL(m.url).pathname) || 'index.html';
-      if (i.kind === 'add' && i.checksum?.value) await verifyChecksum(got.file, i.checksum.value, o, stat);
-      put({ rel: target(name), type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: got.lastModified ?? o.now, size: stat.size, hostPath: got.file });
+    if (m.download) {
+      const name = path.posix.basename(new URL(m.download.url).pathname) || 'index.html';
+      put({ rel: target(name), type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: m.download.lastModified ?? o.now, size: m.download.stat.size, hostPath: m.download.file });
       continue;
     }
     const e = m.entry!;
@@ -104,11 +130,7 @@ export async function planCopy(o: CopyInputs): Promise<CopyPlan> {
     if (e.stat.isDirectory()) {
       const into = at ?? dest;
       if (into !== '') put(fromSource(e, into));
-      for (const below of o.sources.below(e.rel)) {
-        const relBelow = below.rel.slice(e.rel === '' ? 0 : e.rel.length + 1);
-        if (!excludes.empty && (excludes.excludes(relBelow) || excludes.excludes(below.rel))) continue;
-        put(fromSource(below, joinRel(into, relBelow)));
-      }
+      for (const below of m.below!) put(fromSource(below, joinRel(into, below.rel.slice(e.rel === '' ? 0 : e.rel.length + 1))));
     } else if (i.kind === 'add' && i.unpack !== false && (await isArchive(e.hostPath))) {
       archives.push({ hostPath: e.hostPath, dest: at ?? dest, ...(owner && { owner }) });
     } else {
@@ -119,26 +141,32 @@ export async function planCopy(o: CopyInputs): Promise<CopyPlan> {
   const needParents = [...entries.keys(), ...archives.map((a) => joinRel(a.dest, '-'))];
   addParents(entries, needParents, o.base, owner, o.now, i.link, o.idMap);
   const sorted = [...entries.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  const material: unknown[] = [];
-  for (const e of sorted) material.push([e.rel, e.type, e.mode, e.uid, e.gid, e.linkname ?? '', e.hostPath ? await o.fileDigest(e.hostPath, fs.statSync(e.hostPath)) : e.data ? cacheKey(e.data.toString('base64')) : '']);
-  for (const a of archives) material.push([a.dest, a.owner ?? null, await o.fileDigest(a.hostPath, fs.statSync(a.hostPath))]);
-  const sourceKind = matches.length + i.contents.length > 1 ? 'multi' : matches[0]?.entry?.stat.isDirectory() ? 'dir' : 'file';
-  return { digest: cacheKey(material), entries: sorted, archives, sourceKind };
+  return { entries: sorted, archives };
 }
 
 interface Match {
   entry?: SourceEntry;
-  url?: string;
+  /** A directory's entries, `--exclude` applied. */
+  below?: SourceEntry[];
+  download?: { url: string; file: string; stat: fs.Stats; lastModified?: number };
   glob: boolean;
 }
 
-async function matchSources(o: CopyInputs, excludes: PathMatcher): Promise<Match[]> {
+async function matchSources(o: SourceInputs, excludes: PathMatcher): Promise<Match[]> {
   const out: Match[] = [];
+  const add = (entry: SourceEntry, glob: boolean) => {
+    const inside = (e: SourceEntry) => e.rel.slice(entry.rel === '' ? 0 : entry.rel.length + 1);
+    const below = entry.stat.isDirectory() ? o.sources.below(entry.rel).filter((e) => excludes.empty || !(excludes.excludes(inside(e)) || excludes.excludes(e.rel))) : undefined;
+    out.push({ entry, below, glob });
+  };
   for (const word of o.instruction.sources) {
     const src = word.value;
     if (isUrl(src)) {
       if (o.instruction.kind !== 'add') throw invalidArgument(`COPY cannot take a URL (${src}); use ADD, or download it in a RUN.`);
-      out.push({ url: src, glob: false });
+      const got = await o.download(src);
+      const stat = fs.statSync(got.file);
+      if (o.instruction.checksum?.value) await verifyChecksum(got.file, o.instruction.checksum.value, o, stat);
+      out.push({ download: { url: src, file: got.file, stat, lastModified: got.lastModified }, glob: false });
       continue;
     }
     if (/^git@|\.git(#|$)/.test(src)) throw invalidArgument(`ADD of a git repository (${src}) is not supported by Berth; clone it in the context, or in a RUN.`);
@@ -146,12 +174,12 @@ async function matchSources(o: CopyInputs, excludes: PathMatcher): Promise<Match
     if (hasGlob(clean)) {
       const found = o.sources.paths().filter((p) => matchGlob(clean, p) && !excludes.excludes(p));
       if (found.length === 0) throw invalidArgument(`no source files were specified: '${src}' matches nothing in the build context (or everything it matches is excluded).`);
-      for (const p of found) out.push({ entry: (await o.sources.resolve(p))!, glob: true });
+      for (const p of found) add((await o.sources.resolve(p))!, true);
       continue;
     }
     const entry = await o.sources.resolve(clean);
     if (!entry) throw invalidArgument(`'${src}' was not found in the build context, or it is excluded by .dockerignore.`);
-    out.push({ entry, glob: false });
+    add(entry, false);
   }
   return out;
 }
@@ -216,7 +244,7 @@ function parseChmod(text: string): number {
   return parseInt(text, 8);
 }
 
-async function verifyChecksum(file: string, expected: string, o: CopyInputs, stat: fs.Stats): Promise<void> {
+async function verifyChecksum(file: string, expected: string, o: SourceInputs, stat: fs.Stats): Promise<void> {
   const m = /^sha256:([a-f0-9]{64})$/.exec(expected);
   if (!m) throw invalidArgument(`--checksum=${expected}: write it as sha256:<64 hex digits>.`);
   const actual = await o.fileDigest(file, stat);

@@ -201,7 +201,8 @@ export async function commitCandidate(c: Candidate, what: string, deps: LoadDeps
       (layer.member as { staged?: unknown }).staged = undefined;
       await commitLayer(staged, deps.layers, chains[i], parent, lease);
     } else {
-      await extractLayer(() => deps.content.createReadStream(blob.digest), deps.layers, { chainId: chains[i], ...(parent && { parent }), expectedDiffId: diffIds[i], lease, what: layer.where });
+      // The store's stream fails unless it hashes to the blob's digest, so extraction need not hash a plain tar again.
+      await extractLayer(() => deps.content.createReadStream(blob.digest), deps.layers, { chainId: chains[i], ...(parent && { parent }), expectedDiffId: diffIds[i], lease, what: layer.where, sourceDigest: () => blob.digest });
     }
     descriptors.push(layer.descriptor ?? { mediaType: layerMediaType(blob.compression), digest: blob.digest, size: blob.size });
   }

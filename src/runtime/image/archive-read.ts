@@ -140,7 +140,13 @@ export async function storeAndStage(
     let staged: StagedLayer | undefined;
     let stageError: unknown;
     try {
-      staged = await stageLayer(first ? prepend(first, rest) : rest, o.layers, { lease: o.lease, what: `${o.what}${name ? `: '${name}'` : ''}`, signal: o.signal });
+      staged = await stageLayer(first ? prepend(first, rest) : rest, o.layers, {
+        lease: o.lease,
+        what: `${o.what}${name ? `: '${name}'` : ''}`,
+        signal: o.signal,
+        // The writer has hashed every byte the extraction read: for a plain tar, its diff id.
+        sourceDigest: () => writer.digestSoFar(),
+      });
       compression = staged.result.compression;
     } catch (err) {
       stageError = err;

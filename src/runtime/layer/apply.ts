@@ -18,7 +18,10 @@
  *
  * File system calls are synchronous on purpose: each is microseconds, and the event loop
  * still turns at every input chunk, so the host stays responsive while extraction runs
- * several times faster than with one thread-pool round trip per call.
+ * several times faster than with one thread-pool round trip per call. For the same reason
+ * a file is created with its permission bits (no fchmod unless the umask or a set-id bit
+ * needs one), and an uncompressed layer whose caller hashes the raw stream anyway
+ * (`sourceDigest`) is not hashed a second time for its diff id.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -45,6 +48,12 @@ export interface ApplyOptions {
   /** Names the layer in errors ("layer sha256:… of busybox.tar"). */
   what: string;
   signal?: AbortSignal;
+  /**
+   * The digest of the raw `source`, which the caller verifies or computes itself (a blob
+   * read from the store, one being written to it); called once the source is exhausted.
+   * An uncompressed layer's diff id is that digest, so its ~1 GB/s hash is not done twice.
+   */
+  sourceDigest?: () => Digest;
 }
 
 export interface ApplyResult {
@@ -63,6 +72,27 @@ type Kind = 'd' | 'f' | 'l' | 'w' | 'x';
 
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW;
 const OPEN_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW;
+const PERMISSION_BITS = 0o777;
+
+let umaskBits: number | undefined;
+
+/**
+ * The process umask, from /proc: process.umask() reads it by setting it to 0 and back,
+ * which for that instant widens the mode of files other threads create. If it cannot be
+ * read, every bit is assumed masked, so every file gets its explicit fchmod.
+ */
+function processUmask(): number {
+  if (umaskBits === undefined) {
+    let line: RegExpExecArray | null = null;
+    try {
+      line = /^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    } catch {
+      // no /proc: the safe answer below
+    }
+    umaskBits = line ? parseInt(line[1], 8) : PERMISSION_BITS;
+  }
+  return umaskBits;
+}
 
 function refuse(what: string, entry: string, why: string): BerthError {
   return invalidArgument(`${what}: entry '${entry.slice(0, 300)}' ${why}; the layer is refused and nothing of it was kept.`);
@@ -92,9 +122,13 @@ class Extraction {
   readonly skipped: string[] = [];
   readonly unmapped: string[] = [];
   private readonly rootless: boolean;
+  private readonly asRoot: boolean;
+  private readonly umask: number;
 
   constructor(private readonly o: ApplyOptions) {
     this.rootless = !isIdentity(o.idMap);
+    this.asRoot = process.getuid?.() === 0;
+    this.umask = processUmask();
   }
 
   abs(rel: string): string {
@@ -138,7 +172,7 @@ class Extraction {
 
   owner(rel: string, h: TarHeader, isLink: boolean, fd?: number): void {
     if (!this.rootless) {
-      if (h.uid === 0 && h.gid === 0 && process.getuid?.() === 0) return;
+      if (h.uid === 0 && h.gid === 0 && this.asRoot) return;
       if (fd !== undefined) fs.fchownSync(fd, h.uid, h.gid);
       else if (isLink) fs.lchownSync(this.abs(rel), h.uid, h.gid);
       else fs.chownSync(this.abs(rel), h.uid, h.gid);
@@ -203,14 +237,16 @@ class Extraction {
   private async file(rel: string, e: TarEntry): Promise<void> {
     const h = e.header;
     this.replace(rel, 'f');
-    const fd = fs.openSync(this.abs(rel), OPEN_NEW, 0o600);
+    // Its final permission bits at once (whoever may read it complete may read it half
+    // written); set-id bits wait for the fchmod after the chown, which would clear them.
+    const fd = fs.openSync(this.abs(rel), OPEN_NEW, h.mode & PERMISSION_BITS);
     try {
       for await (const piece of e.body()) {
         let off = 0;
         while (off < piece.length) off += fs.writeSync(fd, piece, off);
       }
       this.owner(rel, h, false, fd);
-      fs.fchmodSync(fd, h.mode);
+      if (h.mode & ~PERMISSION_BITS || h.mode & this.umask) fs.fchmodSync(fd, h.mode);
       fs.futimesSync(fd, h.mtime, h.mtime);
     } finally {
       fs.closeSync(fd);
@@ -271,9 +307,15 @@ class Extraction {
   }
 }
 
-async function* hashing(source: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
+interface Counter {
+  bytes: number;
+  /** Set once the compression is known, unless the caller's digest is the diff id. */
+  hash?: ReturnType<typeof createHash>;
+}
+
+async function* measuring(source: AsyncIterable<Uint8Array>, counter: Counter): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
-    hash.update(chunk);
+    counter.hash?.update(chunk);
     counter.bytes += chunk.length;
     yield chunk;
   }
@@ -285,10 +327,15 @@ async function* hashing(source: AsyncIterable<Uint8Array>, hash: ReturnType<type
  * is a temp dir); nothing outside it is ever written.
  */
 export async function applyLayer(source: AsyncIterable<Uint8Array>, options: ApplyOptions): Promise<ApplyResult> {
-  const hash = createHash('sha256');
-  const counter = { bytes: 0 };
+  const counter: Counter = { bytes: 0 };
   let compression: Compression = 'none';
-  const plain = hashing(decompress(source, options.what, (c) => (compression = c)), hash, counter);
+  const plain = measuring(
+    decompress(source, options.what, (c) => {
+      compression = c;
+      if (c !== 'none' || !options.sourceDigest) counter.hash = createHash('sha256');
+    }),
+    counter,
+  );
   const x = new Extraction(options);
   for await (const entry of readTar(plain)) {
     options.signal?.throwIfAborted();
@@ -314,5 +361,6 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, options: App
     });
     fs.rmSync(list, { force: true });
   }
-  return { diffId: `sha256:${hash.digest('hex')}`, size: counter.bytes, compression, index: x.index, skipped: x.skipped, unmapped: x.unmapped };
+  const diffId: Digest = counter.hash ? `sha256:${counter.hash.digest('hex')}` : options.sourceDigest!();
+  return { diffId, size: counter.bytes, compression, index: x.index, skipped: x.skipped, unmapped: x.unmapped };
 }

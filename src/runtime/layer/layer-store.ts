@@ -30,6 +30,8 @@ export interface StageOptions {
   /** Names the layer in errors ("layer 2 of busybox.tar"). */
   what: string;
   signal?: AbortSignal;
+  /** The raw source's digest, known to the caller once the source is read (see ApplyOptions). */
+  sourceDigest?: () => Digest;
 }
 
 /** A layer extracted into a temp dir of its lease, not yet named. */
@@ -83,7 +85,15 @@ export async function stageLayer(source: AsyncIterable<Uint8Array>, ctx: LayerCo
   const dir = path.join(layersDir(ctx.root), `${TEMP_LAYER_PREFIX}${o.lease.tempPrefix}${randomBytes(6).toString('hex')}`);
   await fs.mkdir(path.join(dir, 'fs'), { recursive: true, mode: 0o755 });
   try {
-    const result = await applyLayer(source, { target: path.join(dir, 'fs'), workDir: dir, idMap: ctx.idMap, privileged: ctx.privileged, what: o.what, signal: o.signal });
+    const result = await applyLayer(source, {
+      target: path.join(dir, 'fs'),
+      workDir: dir,
+      idMap: ctx.idMap,
+      privileged: ctx.privileged,
+      what: o.what,
+      signal: o.signal,
+      ...(o.sourceDigest && { sourceDigest: o.sourceDigest }),
+    });
     await result.index.write(dir);
     return { dir, result };
   } catch (err) {

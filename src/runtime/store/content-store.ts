@@ -195,6 +195,11 @@ export class BlobWriter {
     return this.size;
   }
 
+  /** The digest of what was written so far, without ending the write. */
+  digestSoFar(): Digest {
+    return `sha256:${this.hash.copy().digest('hex')}`;
+  }
+
   write(chunk: Uint8Array): void {
     const expected = this.options.expected;
     if (expected?.size !== undefined && this.size + chunk.length > expected.size) {

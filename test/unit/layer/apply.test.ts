@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isBerthError } from '../../../src/runtime/errors';
 import { type IdMap, currentIdMap } from '../../../src/runtime/idmap';
+import { applyLayer } from '../../../src/runtime/layer/apply';
 import { layerDir, layerFsDir, readLayerMeta } from '../../../src/runtime/layer/layer';
 import { LayerIndex } from '../../../src/runtime/layer/layer-index';
 import { extractLayer } from '../../../src/runtime/layer/layer-store';
@@ -102,6 +103,28 @@ describe('applyLayer', () => {
     assert.equal(await fs.readFile(path.join(fsDir, 'f'), 'utf8'), 'two');
     assert.equal(await fs.readFile(path.join(fsDir, 'd'), 'utf8'), 'now a file');
     await assert.rejects(fs.lstat(path.join(fsDir, 'gone')), { code: 'ENOENT' });
+  });
+
+  it('gives files their exact modes: set-id and sticky bits, bits the umask strips', async () => {
+    const modes: Record<string, number> = { suid: 0o4755, sgid: 0o2711, shared: 0o664, sticky: 0o1644 };
+    const owned = process.getuid!() === 0 ? { uid: 1000, gid: 1000 } : {};
+    const { fsDir } = await extract(await packTar(Object.entries(modes).map(([name, mode]) => ({ name, body: name, mode, ...owned }))));
+    for (const [name, mode] of Object.entries(modes)) {
+      const stat = await fs.stat(path.join(fsDir, name));
+      assert.equal(stat.mode & 0o7777, mode, `mode of ${name}`);
+      if (owned.uid !== undefined) assert.equal(stat.uid, owned.uid, `owner of ${name}`);
+    }
+  });
+
+  it('takes an uncompressed layer\'s diff id from the caller\'s digest of the stream, and hashes a compressed one itself', async () => {
+    const plain = await packTar([{ name: 'a', body: 'z' }]);
+    const told: Digest = `sha256:${'ab'.repeat(32)}`;
+    const apply = async (data: Buffer) => {
+      const target = await tempDir();
+      return applyLayer(chunksOf(data, 100), { target, workDir: await tempDir(), idMap: ROOT_MAP, privileged: async () => new RecordingPrivilegedFs(), what: 'test', sourceDigest: () => told });
+    };
+    assert.equal((await apply(plain)).diffId, told);
+    assert.equal((await apply(gzipSync(plain))).diffId, digestOf(plain));
   });
 
   it('records chown for non-root owners rootless, with the mode to restore', async () => {
