@@ -10,7 +10,6 @@ import type { BindMount } from '../container/container';
 import type { HelperPort } from '../container/ports';
 import type { IdMapping } from '../container/oci-spec';
 import { BerthError, invalidArgument } from '../errors';
-import { removeLeaseTemps } from '../image/archive-load';
 import { DOCKERFILE_LINES_LABEL, type DockerfileLines, type HistorySources, dockerfileLinesLabel, readDockerfileLines } from '../image/dockerfile-lines';
 import type { ImageService } from '../image/image-service';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../image/platform';
@@ -19,8 +18,8 @@ import { chainIds } from '../layer/layer';
 import { packDirectory } from '../layer/pack';
 import { removeTree } from '../layer/layer-store';
 import type { StorePaths } from '../paths';
-import { Lease } from '../store/lease';
 import type { BuildEvent, BuildOptions, BuildResult, BuildState, Vertex } from './build';
+import { BuildLease } from './build-lease';
 import { BuildCache, cacheKey } from './cache';
 import { DEFAULT_PATH, DEFAULT_SHELL, type StageContext, applyConfigInstruction, commandArgs } from './config-step';
 import { copyLayer, planCopy, readSources } from './copy';
@@ -65,11 +64,9 @@ export async function build(deps: BuilderDeps, options: BuildOptions): Promise<B
   const model = buildModel(options.dockerfile, { buildArgs: options.buildArgs, defaultArgs, imageEnv: (ref) => withPath(bases.get(ref)?.config.config?.Env) });
   if (hasErrors(model.diagnostics)) throw dockerfileError(model.diagnostics, file);
 
-  const lease = await Lease.create(deps.paths.root);
-  const runner = new StepRunner(deps.paths, deps.helper, deps.images.layers, deps.idMappings, lease.id);
-  const session = new Session(deps, options, model, lease, runner, bases, file);
+  const session = new Session(deps, options, model, bases, file);
   try {
-    await runner.sweepOrphans();
+    await session.sweepOrphans();
     const state = await session.stage(target);
     const names = (options.tags ?? []).map((t) => normalizeName(t));
     const lines = options.dockerfilePath === undefined ? undefined : dockerfileLinesLabel(session.sources(target));
@@ -82,8 +79,6 @@ export async function build(deps: BuilderDeps, options: BuildOptions): Promise<B
     return { id, names };
   } finally {
     await session.close();
-    await removeLeaseTemps(deps.images.layers, lease).catch(() => undefined);
-    await lease.release();
   }
 }
 
@@ -155,6 +150,8 @@ function neededStages(model: DockerfileModel, target: number): number[] {
 class Session {
   readonly writer: WriterDeps;
   readonly cache: BuildCache;
+  private readonly lease: BuildLease;
+  private stepRunner?: StepRunner;
   private readonly stages = new Map<number, Promise<BuildState>>();
   /** Each built stage's history sources, index for index with its last state's history. */
   private readonly stageSources = new Map<number, HistorySources>();
@@ -166,13 +163,12 @@ class Session {
     private readonly deps: BuilderDeps,
     private readonly options: BuildOptions,
     private readonly model: DockerfileModel,
-    private readonly lease: Lease,
-    private readonly runner: StepRunner,
     private readonly bases: Map<string, Awaited<ReturnType<ImageService['resolve']>>>,
     private readonly file: string,
   ) {
     const images = deps.images;
-    this.writer = { content: images.content, refs: images.refs, layers: images.layers, lease };
+    this.lease = new BuildLease(images.content, images.layers);
+    this.writer = { content: images.content, refs: images.refs, layers: images.layers, lease: () => this.lease.protect() };
     this.cache = new BuildCache(deps.paths.buildCache, images.content, deps.paths.root, options.context);
     // Every stage the target needs starts now; each waits only for what it uses.
     for (const i of neededStages(model, targetStage(model, options.target, file))) void this.stage(i).catch(() => undefined);
@@ -192,10 +188,28 @@ class Session {
     return this.stageSources.get(index) ?? [];
   }
 
+  /**
+   * Removes the containers of builds killed mid-RUN. There are usually none: then this is
+   * one readdir, and takes no lease (the step runner needs one).
+   */
+  async sweepOrphans(): Promise<void> {
+    const containers = await fsp.readdir(path.join(this.deps.paths.root, 'builds', 'containers')).catch(() => []);
+    if (containers.length === 0) return;
+    await this.lease.protect();
+    await this.runner.sweepOrphans();
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.stages.values()]);
     await this.cache.flush().catch(() => undefined);
     for (const t of this.temps) await fsp.rm(t, { recursive: true, force: true }).catch(() => undefined);
+    await this.lease.release();
+  }
+
+  /** Runs RUN steps; made once the lease is taken (its containers carry the lease's id). */
+  private get runner(): StepRunner {
+    this.stepRunner ??= new StepRunner(this.deps.paths, this.deps.helper, this.deps.images.layers, this.deps.idMappings, this.lease.current.id);
+    return this.stepRunner;
   }
 
   private emit(event: BuildEvent): void {
@@ -267,7 +281,7 @@ class Session {
       return { config, layers: [], key: cacheKey('scratch', formatPlatform(p)) };
     }
     const image = this.bases.get(stage.base)!;
-    await this.lease.add({ digests: image.manifest.layers.map((l) => l.digest), chainIds: chainIds(image.config.rootfs.diff_ids) });
+    this.lease.hold({ digests: image.manifest.layers.map((l) => l.digest), chainIds: chainIds(image.config.rootfs.diff_ids) });
     const config = structuredClone(image.config);
     config.config = { ...config.config, Env: withPath(config.config?.Env) };
     return { config, layers: image.manifest.layers, key: image.id };
@@ -320,10 +334,11 @@ class Session {
     if (!this.options.noCache) {
       const hit = await this.cache.get(key);
       if (hit) {
-        await this.lease.add({ digests: hit.layers.map((l) => l.digest), chainIds: chainIds(hit.config.rootfs.diff_ids) });
+        this.lease.hold({ digests: hit.layers.map((l) => l.digest), chainIds: chainIds(hit.config.rootfs.diff_ids) });
         return { state: hit, cached: true };
       }
     }
+    await this.lease.protect();
     const state = await make();
     await this.cache.put(state);
     return { state, cached: false };
@@ -339,7 +354,7 @@ class Session {
     const image = await this.deps.images.resolve(from).catch((err) => {
       throw new BerthError('not-found', `--from=${from}: no stage of that name before this one, and no such image in this store.`, { cause: err });
     });
-    await this.lease.add({ chainIds: chainIds(image.config.rootfs.diff_ids) });
+    this.lease.hold({ chainIds: chainIds(image.config.rootfs.diff_ids) });
     return { tree: await SourceTree.fromLayers(this.deps.paths.root, chainIds(image.config.rootfs.diff_ids)), key: image.id };
   }
 
@@ -373,14 +388,15 @@ class Session {
       throw new BerthError('unavailable', `ADD ${url}: the download failed (${reason}). Check the network, or download the file into the build context and ADD it from there.`, { cause: err });
     }
     if (!response.ok || !response.body) throw new BerthError('unavailable', `ADD ${url}: the server answered ${response.status} ${response.statusText}.`);
-    const file = this.tempPath('download');
+    const file = await this.tempPath('download');
     await fsp.writeFile(file, response.body as unknown as AsyncIterable<Uint8Array>);
     const modified = response.headers.get('last-modified');
     return { file, ...(modified && { lastModified: Date.parse(modified) }) };
   }
 
-  private tempPath(what: string): string {
-    const p = path.join(this.deps.paths.tmp, `${this.lease.tempPrefix}${what}-${randomBytes(6).toString('hex')}`);
+  private async tempPath(what: string): Promise<string> {
+    const lease = await this.lease.protect();
+    const p = path.join(this.deps.paths.tmp, `${lease.tempPrefix}${what}-${randomBytes(6).toString('hex')}`);
     this.temps.push(p);
     return p;
   }
@@ -448,7 +464,7 @@ class Session {
         }
         if (mount.env) secretEnv.push(`${mount.env}=${value.toString('utf8')}`);
         if (mount.env && !mount.target) continue;
-        const file = this.tempPath('secret');
+        const file = await this.tempPath('secret');
         fs.writeFileSync(file, value, { mode: mount.mode ?? 0o400 });
         out.push({ type: 'bind', source: file, target: target ?? `/run/secrets/${id}`, readOnly: true });
       } else {
@@ -467,7 +483,7 @@ class Session {
     // not reach the context: both get a private copy.
     if (!entry.stat.isDirectory() && readOnly) return entry.hostPath;
     if (from === undefined && readOnly) return entry.hostPath;
-    const copy = this.tempPath('bind');
+    const copy = await this.tempPath('bind');
     if (!entry.stat.isDirectory()) {
       fs.copyFileSync(entry.hostPath, copy);
       return copy;

@@ -10,6 +10,7 @@ import type { ImageConfig } from '../image/image';
 import { chainIds } from '../layer/layer';
 import { type LayerContext, commitLayer } from '../layer/layer-store';
 import type { LocalContentStore } from '../store/content-store';
+import { sha256Digest } from '../store/digest';
 import type { Lease } from '../store/lease';
 import type { RefStore } from '../store/refs';
 import type { BuildState } from './build';
@@ -18,16 +19,18 @@ export interface WriterDeps {
   content: LocalContentStore;
   refs: RefStore;
   layers: LayerContext;
-  lease: Lease;
+  /** The build's lease, taken when first asked for (./build-lease.ts). */
+  lease: () => Promise<Lease>;
 }
 
 /** `parent` plus one layer read from `tar`, with `history` as its entry. */
 export async function addLayer(parent: BuildState, tar: AsyncIterable<Buffer>, history: { created_by: string; comment?: string }, key: string, deps: WriterDeps, signal?: AbortSignal): Promise<BuildState> {
-  const blob = await storeAndStage(undefined, tar[Symbol.asyncIterator](), '', { content: deps.content, layers: deps.layers, lease: deps.lease, what: history.created_by, signal });
+  const lease = await deps.lease();
+  const blob = await storeAndStage(undefined, tar[Symbol.asyncIterator](), '', { content: deps.content, layers: deps.layers, lease, what: history.created_by, signal });
   if (!blob.staged) throw blob.stageError;
   const diffIds = [...parent.config.rootfs.diff_ids, blob.staged.result.diffId];
   const chains = chainIds(diffIds);
-  await commitLayer(blob.staged, deps.layers, chains[chains.length - 1], chains[chains.length - 2], deps.lease);
+  await commitLayer(blob.staged, deps.layers, chains[chains.length - 1], chains[chains.length - 2], lease);
   const created = new Date().toISOString();
   return {
     key,
@@ -46,10 +49,25 @@ export function withConfig(parent: BuildState, config: ImageConfig['config'], cr
   };
 }
 
-/** Writes the state's config and manifest and names it; returns the image id. */
+/**
+ * Writes the state's config and manifest and names it; returns the image id. A rebuild
+ * that changed nothing names the image it made last time: then nothing is written at all
+ * (no blob, no fsync, no refs.json rewrite under the store lock).
+ */
 export async function writeImage(state: BuildState, names: string[], deps: WriterDeps): Promise<string> {
-  const config = await deps.content.writeBlob(Buffer.from(JSON.stringify(state.config)), { lease: deps.lease });
-  const manifest = await deps.content.writeBlob(Buffer.from(JSON.stringify(dockerManifest(config, state.layers))), { lease: deps.lease });
-  await deps.refs.setImage(manifest.digest, names);
-  return config.digest;
+  const config = Buffer.from(JSON.stringify(state.config));
+  const configDigest = sha256Digest(config);
+  const manifest = Buffer.from(JSON.stringify(dockerManifest({ digest: configDigest, size: config.length }, state.layers)));
+  const manifestDigest = sha256Digest(manifest);
+  const refs = await deps.refs.read();
+  const named = refs.images[manifestDigest] !== undefined && names.every((n) => refs.names[n] === manifestDigest);
+  if (named && (await deps.content.has(manifestDigest)) && (await deps.content.has(configDigest))) return configDigest;
+  // Leased before the presence checks, so GC cannot take a blob found present (../store/lease.ts).
+  const lease = await deps.lease();
+  await lease.add({ digests: [configDigest, manifestDigest] });
+  for (const [data, digest] of [[config, configDigest], [manifest, manifestDigest]] as const) {
+    if (!(await deps.content.has(digest))) await deps.content.writeBlob(data, { lease });
+  }
+  await deps.refs.setImage(manifestDigest, names);
+  return configDigest;
 }
