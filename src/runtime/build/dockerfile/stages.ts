@@ -68,6 +68,11 @@ export interface Step {
    * stays as written: the values it resolves to are in the next step's scope.
    */
   readonly expanded: Instruction | undefined;
+  /**
+   * The variables that expansion (ARG: its defaults') asked for and did not find in
+   * scope, so they expanded as unset; in order of first use.
+   */
+  readonly unresolved: readonly string[];
 }
 
 export interface Stage {
@@ -154,12 +159,44 @@ interface OpenStage {
   scope: Scope;
 }
 
+const none: readonly string[] = [];
+
+/**
+ * A scope as the lexer's environment, noting the names it is asked for and lacks. One is
+ * reused for every step (expansion is synchronous), to spare an object per instruction.
+ */
+class RecordingEnv implements ShellEnv {
+  scope = Scope.empty;
+  private missing: string[] | undefined;
+
+  /** Starts a step: looks up in `scope`, nothing missing yet. */
+  reset(scope: Scope): this {
+    this.scope = scope;
+    this.missing = undefined;
+    return this;
+  }
+
+  get(name: string): string | undefined {
+    const value = this.scope.get(name);
+    if (value === undefined) {
+      if (!this.missing) this.missing = [name];
+      else if (!this.missing.includes(name)) this.missing.push(name);
+    }
+    return value;
+  }
+
+  unresolved(): readonly string[] {
+    return this.missing ?? none;
+  }
+}
+
 class StageBuilder {
   readonly globalArgs: ArgInstruction[] = [];
   globalScope: Scope;
   private readonly stages: OpenStage[] = [];
   private readonly byName = new Map<string, number>();
   private readonly buildArgs: ReadonlyMap<string, string>;
+  private readonly env = new RecordingEnv();
 
   constructor(
     private readonly escapeToken: string,
@@ -183,7 +220,7 @@ class StageBuilder {
       this.open(instruction);
     } else if (!current && instruction.kind === 'arg') {
       this.globalArgs.push(instruction);
-      this.globalScope = this.declare(instruction, this.globalScope, this.globalScope, false);
+      this.globalScope = this.declare(instruction, this.globalScope, this.globalScope, false).scope;
     } else if (!current) {
       this.diagnostics.push(
         diagnostic('instruction-before-from', `${instruction.node.keyword.toUpperCase()} comes before any FROM: no build stage in current context`, instruction.node.range),
@@ -224,34 +261,36 @@ class StageBuilder {
   private step(stage: OpenStage, instruction: Instruction): void {
     const before = stage.scope;
     if (instruction.kind === 'arg') {
-      stage.scope = this.declare(instruction, before, this.globalScope, true);
-      stage.steps.push({ instruction, scope: before, expanded: instruction });
+      const declared = this.declare(instruction, before, this.globalScope, true);
+      stage.scope = declared.scope;
+      stage.steps.push({ instruction, scope: before, expanded: instruction, unresolved: declared.unresolved });
       return;
     }
-    const expanded = expandInstruction(instruction, before, this.escapeToken, this.diagnostics);
+    const env = this.env.reset(before);
+    const expanded = expandInstruction(instruction, env, this.escapeToken, this.diagnostics);
     if (expanded?.kind === 'env') {
       for (const p of expanded.pairs) stage.scope = stage.scope.with(p.key.value, p.value.value);
     }
-    stage.steps.push({ instruction, scope: before, expanded });
+    stage.steps.push({ instruction, scope: before, expanded, unresolved: env.unresolved() });
   }
 
   /**
    * Adds an ARG's variables to `scope`: a --build-arg wins, else the default expanded
    * with what is in scope so far, else (inside a stage) the global arg of that name.
    */
-  private declare(arg: ArgInstruction, scope: Scope, globals: Scope, inStage: boolean): Scope {
-    let s = scope;
+  private declare(arg: ArgInstruction, scope: Scope, globals: Scope, inStage: boolean): { scope: Scope; unresolved: readonly string[] } {
+    const env = this.env.reset(scope);
     for (const def of arg.args) {
       const key = def.name.value;
       let value = this.buildArgs.get(key);
       if (value === undefined && def.value) {
-        const r = processWord(def.value.value, s, { escapeToken: this.escapeToken });
+        const r = processWord(def.value.value, env, { escapeToken: this.escapeToken });
         if (r.error) this.diagnostics.push(diagnostic('variable-expansion', r.error.message, def.value.range));
         else value = r.value;
       }
       if (value === undefined && inStage) value = globals.get(key);
-      if (value !== undefined) s = s.with(key, value);
+      if (value !== undefined) env.scope = env.scope.with(key, value);
     }
-    return s;
+    return { scope: env.scope, unresolved: env.unresolved() };
   }
 }

@@ -8,7 +8,7 @@
  * store only (Berth never pulls to lint).
  */
 
-import type { FromInstruction, Node, Range, ShellEnv, Stage, Word } from '../dockerfile/dockerfile';
+import type { FromInstruction, Node, Range, ShellEnv, Stage, Step, Word } from '../dockerfile/dockerfile';
 import { expandInstruction } from '../dockerfile/expand';
 import { processWord } from '../dockerfile/shell';
 import { commentsAbove, contextSources, findInSource, isLower, isUpper, isValidReference, stageChain, suggest } from './helpers';
@@ -244,26 +244,9 @@ const undefinedVar = buildkit({
       const declared = new Set<string>(stage.baseStage === undefined ? [] : declaredByStage.get(stage.baseStage));
       declaredByStage.set(stage.index, declared);
       for (const step of stage.steps) {
-        const missing = new Set<string>();
-        const env: ShellEnv = {
-          get(name) {
-            const v = step.scope.get(name);
-            if (v !== undefined) return v;
-            if (declared.has(name) || proxyArgs.has(name) || name === 'PATH') return '';
-            missing.add(name);
-            return undefined;
-          },
-        };
         const i = step.instruction;
-        if (i.kind === 'arg') {
-          for (const def of i.args) {
-            if (def.value) processWord(def.value.value, env, { escapeToken });
-            declared.add(def.name.value);
-          }
-        } else {
-          expandInstruction(i, env, escapeToken, []);
-        }
-        if (i.kind === 'env') for (const p of i.pairs) declared.add(p.key.value);
+        const missing = undefinedVariables(step, declared, escapeToken);
+        if (missing.size === 0) continue;
         const text = nodeText(ctx, i.node);
         for (const name of missing) {
           if (alwaysDefaulted(text, name)) continue;
@@ -274,6 +257,42 @@ const undefinedVar = buildkit({
     }
   },
 });
+
+const noNames: ReadonlySet<string> = new Set();
+
+/**
+ * The variables a step uses that are neither in its scope nor declared in the stage so far
+ * (`declared`: ARGs without a value, ENVs), nor always passed (proxies, PATH). Then adds
+ * the names the step declares to `declared`.
+ */
+function undefinedVariables(step: Step, declared: Set<string>, escapeToken: string): ReadonlySet<string> {
+  const i = step.instruction;
+  let missing = noNames;
+  const env: ShellEnv = {
+    get(name) {
+      const v = step.scope.get(name);
+      if (v !== undefined) return v;
+      if (declared.has(name) || proxyArgs.has(name) || name === 'PATH') return '';
+      if (missing === noNames) missing = new Set();
+      (missing as Set<string>).add(name);
+      return undefined;
+    },
+  };
+  if (i.kind === 'arg') {
+    for (const def of i.args) {
+      // Only a `$` makes the lexer look a name up.
+      if (def.value?.value.includes('$')) processWord(def.value.value, env, { escapeToken });
+      declared.add(def.name.value);
+    }
+    return missing;
+  }
+  // When the model's expansion, with this scope, found every name it looked up, the same
+  // lookups follow here with the same values: none is missing. (Not so for ARG, whose
+  // defaults the model skips when a --build-arg replaces them.)
+  if (step.unresolved.length > 0) expandInstruction(i, env, escapeToken, []);
+  if (i.kind === 'env') for (const p of i.pairs) declared.add(p.key.value);
+  return missing;
+}
 
 const multipleInstructionsDisallowed = buildkit({
   code: 'MultipleInstructionsDisallowed',
