@@ -39,8 +39,10 @@ static int remove_dir(int dirfd, const char *name, const char *path, struct berr
   int fd = TEMP_FAILURE_RETRY(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, 0) == 0)
     fd = TEMP_FAILURE_RETRY(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  /* Gone meanwhile: another remover (a recursive rm that gave up on one entry may still
+   * be at work on the others) got there first. */
   if (fd < 0)
-    return berr_sys(e, errno, "open directory '%s'", path);
+    return errno == ENOENT ? 0 : berr_sys(e, errno, "open directory '%s'", path);
   _cleanup_fd_ int owned = fd;
   struct stat st;
   /* Removing entries needs write permission on the directory itself. */
@@ -48,7 +50,7 @@ static int remove_dir(int dirfd, const char *name, const char *path, struct berr
     fchmod(fd, st.st_mode | 0700);
   if (empty_dir(fd, path, e) < 0)
     return -1;
-  if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0) {
+  if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
     if (errno == EBUSY)
       return berr_sys(e, errno, "remove '%s' (something is mounted there: unmount it first)", path);
     return berr_sys(e, errno, "remove directory '%s'", path);

@@ -333,6 +333,9 @@ export class ContainerManager {
     // Mark first so that listings skip a half-removed container.
     await fs.rm(path.join(dir, 'container.json'), { force: true });
     try {
+      // Rootless, work/work (a volatile mount's mark, the shared whiteout) would otherwise
+      // send every removal to the helper.
+      this.deps.rootfs.clearScratch(id);
       await fs.rm(dir, { recursive: true, force: true });
     } catch {
       // Files owned by subordinate ids (written inside a rootless container) need the

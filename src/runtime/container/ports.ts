@@ -72,6 +72,12 @@ export interface PrepareOptions {
 export interface RootfsPort {
   /** Makes the writable layer for a container on top of the image's layers. Idempotent. */
   prepare(containerId: string, chainIds: string[], options?: PrepareOptions): Promise<PreparedRootfs>;
+  /**
+   * Removes what the kernel left in the writable layer's scratch space (overlayfs's
+   * work/work: mode 000, so that even its owner cannot remove it without opening it up
+   * first). Only while the container does not run.
+   */
+  clearScratch(containerId: string): void;
   /** Reads a small file from the container's filesystem as it is now (running or not). */
   readFile(containerId: string, chainIds: string[], filePath: string): Promise<string | undefined>;
 }

@@ -32,20 +32,25 @@ const VOLATILE_OVERLAY = (() => {
 })();
 
 /**
- * A volatile mount leaves work/work/incompat/volatile behind, and overlayfs refuses that
- * work dir from then on: its way of saying "the host may have gone down with this upper
- * dir unsynced". The caller asks for volatile only when it knows that did not happen, so
- * the mark goes (overlayfs makes these directories mode 000; their owner may open them).
+ * overlayfs's scratch dir, work/work, is mode 000 and keeps what the kernel left there:
+ * the mark of a volatile mount (incompat/volatile: overlayfs refuses the work dir from
+ * then on, its way of saying "the host may have gone down with this upper dir
+ * unsynced") and, rootless, the shared whiteout. Its owner may open it up and remove
+ * it; the next mount makes a fresh one.
  */
-function clearVolatileMark(work: string): void {
-  const incompat = path.join(work, 'work', 'incompat');
+function clearScratch(work: string): void {
+  const scratch = path.join(work, 'work');
+  const openUp = (dir: string) => {
+    fs.chmodSync(dir, 0o700);
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) openUp(path.join(dir, entry.name));
+  };
   try {
-    for (const dir of [path.dirname(incompat), incompat, path.join(incompat, 'volatile')]) fs.chmodSync(dir, 0o700);
+    openUp(scratch);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return; // not mounted volatile before
+    if (errnoCode(err) === 'ENOENT') return; // never mounted
     throw err;
   }
-  fs.rmSync(incompat, { recursive: true, force: true });
+  fs.rmSync(scratch, { recursive: true, force: true });
 }
 
 export class OverlaySnapshotter implements Snapshotter {
@@ -87,10 +92,15 @@ export class OverlaySnapshotter implements Snapshotter {
     // `userxattr` implies both.
     options.push(isIdentity(this.layers.idMap) ? 'redirect_dir=off' : 'userxattr');
     if (volatile && VOLATILE_OVERLAY) {
-      clearVolatileMark(work);
+      // The caller knows the host did not go down under the last mount: the mark goes.
+      clearScratch(work);
       options.push('volatile');
     }
     return { snapshotter: 'overlay', rootfsPath: rootfs, mount: { destination: '/', type: 'overlay', source: 'overlay', options } };
+  }
+
+  clearScratch(containerId: string): void {
+    clearScratch(path.join(this.dir(containerId), 'work'));
   }
 
   /**

@@ -83,8 +83,19 @@ describe('OverlaySnapshotter', () => {
     for (const dir of [mark, path.dirname(mark), path.dirname(path.dirname(mark))]) await fs.chmod(dir, 0);
     const prepared = await snapshots.prepare(id, chains, { volatile: true });
     assert.equal(prepared.mount?.options?.at(-1), 'volatile');
-    await assert.rejects(fs.access(path.join(work, 'work', 'incompat')), { code: 'ENOENT' });
+    await assert.rejects(fs.access(path.join(work, 'work')), { code: 'ENOENT' });
     assert.ok(!(await snapshots.prepare(id, chains)).mount?.options?.includes('volatile'), 'only when asked');
+  });
+
+  it("clears the kernel's mode-000 scratch dir, so that its owner can remove the container", async () => {
+    const { root, snapshots, id } = await setup();
+    snapshots.clearScratch(id); // never mounted: nothing to do
+    const scratch = path.join(root, 'containers', id, 'work', 'work');
+    await fs.mkdir(path.join(scratch, 'incompat', 'volatile'), { recursive: true });
+    await fs.writeFile(path.join(scratch, '#1'), ''); // a shared whiteout stands in its place
+    for (const dir of [path.join(scratch, 'incompat', 'volatile'), path.join(scratch, 'incompat'), scratch]) await fs.chmod(dir, 0);
+    snapshots.clearScratch(id);
+    await assert.rejects(fs.access(scratch), { code: 'ENOENT' });
   });
 
   it('reads files through the upper dir and the layers, honouring whiteouts, opaque dirs and symlinks', async () => {
