@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { currentIdMap } from '../../../src/runtime/idmap';
 import { layersDir } from '../../../src/runtime/layer/layer';
 import { stageLayer } from '../../../src/runtime/layer/layer-store';
 import { Lease } from '../../../src/runtime/store/lease';
@@ -25,7 +26,7 @@ describe('layers dir', () => {
     const root = path.join(await tempDir(), 'store');
     const lease = await Lease.create(root);
     try {
-      const ctx = { root, idMap: { uidMappings: [], gidMappings: [] }, privileged: async () => new RecordingPrivilegedFs() };
+      const ctx = { root, idMap: currentIdMap(), privileged: async () => new RecordingPrivilegedFs() };
       await stageLayer((async function* () {
         yield await packTar([{ name: 'a', body: 'x' }]);
       })(), ctx, { lease, what: 'test' });
