@@ -15,8 +15,8 @@ import { BerthError, errnoCode } from '../errors';
 import type { Digest } from '../store/digest';
 import { Authorizer, CATALOG_SCOPE, type Credentials, repositoryScope } from './auth';
 import { CredentialStore } from './credentials';
-import { DEFAULT_RETRY, type RegistryOptions, allowsPlainHttp, apiHost, isMarkedInsecure } from './registry';
-import { type Body, type HttpResponse, RetryableStatus, readBody, retryAfter, retryableStatus, send, withRetry } from './transport';
+import { DEFAULT_RETRY, type RegistryOptions, allowsPlainHttp, apiHost, isLoopback, isMarkedInsecure } from './registry';
+import { type Body, type HttpResponse, RetryableStatus, discard, readBody, retryAfter, retryableStatus, send, withRetry } from './transport';
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
@@ -88,7 +88,7 @@ export class RegistryClient {
           const headers = { ...req.headers, ...(authorization && { authorization }) };
           const response = await send({ method: req.method, url, headers, body: req.body, insecure: this.insecure, signal: this.signal });
           if (response.status === 401 && authTries === 0 && (await this.auth.unauthorized(response, req.scopes, authorization))) {
-            response.body.resume();
+            await discard(response);
             continue;
           }
           if (req.accept.includes(response.status)) return response;
@@ -101,7 +101,7 @@ export class RegistryClient {
 
   /** Checks that the registry answers and that the credentials are good (login). */
   async checkLogin(): Promise<void> {
-    (await this.request({ method: 'GET', path: '/v2/', scopes: [], accept: [200], what: 'the registry API' })).body.resume();
+    await discard(await this.request({ method: 'GET', path: '/v2/', scopes: [], accept: [200], what: 'the registry API' }));
   }
 
   // ---- manifests ---------------------------------------------------------------------
@@ -130,7 +130,7 @@ export class RegistryClient {
       headers: { 'content-type': mediaType },
       body: bytes,
     });
-    response.body.resume();
+    await discard(response);
     const digest = response.headers['docker-content-digest'];
     return typeof digest === 'string' ? digest : undefined;
   }
@@ -139,7 +139,7 @@ export class RegistryClient {
 
   async hasBlob(repo: string, digest: Digest, scopes: string[]): Promise<boolean> {
     const response = await this.request({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, scopes, accept: [200, 404], what: `blob ${digest} in ${repo}` });
-    response.body.resume();
+    await discard(response);
     return response.status === 200;
   }
 
@@ -163,7 +163,7 @@ export class RegistryClient {
   async startUpload(repo: string, digest: Digest, scopes: string[], mountFrom?: string): Promise<{ mounted: true } | { mounted: false; location: URL }> {
     const query = mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
     const response = await this.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/${query}`, scopes, accept: [201, 202], what: `an upload of ${digest} to ${repo}`, body: Buffer.alloc(0) });
-    response.body.resume();
+    await discard(response);
     if (response.status === 201) return { mounted: true };
     return { mounted: false, location: this.location(response, repo) };
   }
@@ -179,7 +179,7 @@ export class RegistryClient {
       headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + length - 1}`, 'content-length': String(length) },
       body,
     });
-    response.body.resume();
+    await discard(response);
     return this.location(response, repo);
   }
 
@@ -196,7 +196,7 @@ export class RegistryClient {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(body?.length ?? 0) },
       body: body?.data ?? Buffer.alloc(0),
     });
-    response.body.resume();
+    await discard(response);
     const stored = response.headers['docker-content-digest'];
     if (typeof stored === 'string' && stored !== digest) throw new BerthError('unavailable', `${this.registry} stored blob ${digest} of ${repo} as ${stored}; the upload was altered on the way.`);
   }
@@ -251,6 +251,10 @@ export class RegistryClient {
   /** GET /v2/ over HTTPS, or plain HTTP where allowed and TLS is not spoken. */
   private async ping(): Promise<URL> {
     const host = apiHost(this.registry);
+    if (isLoopback(host)) {
+      const plain = await this.pingPlain(host);
+      if (plain) return plain;
+    }
     const schemes = allowsPlainHttp(this.registry, this.options) ? ['https', 'http'] : ['https'];
     let lastError: unknown;
     for (const scheme of schemes) {
@@ -261,7 +265,7 @@ export class RegistryClient {
           if (retryableStatus(r.status)) throw await this.failure(r, 'the registry API', false);
           return r;
         }, { signal: this.signal });
-        response.body.resume();
+        await discard(response);
         if (response.status === 401) await this.auth.unauthorized(response, [], undefined);
         else if (response.status === 404) throw new BerthError('not-found', `${this.registry} is not a container registry: ${url.href} answered 404.`);
         else if (response.status !== 200) throw await this.failure(response, 'the registry API', false);
@@ -279,6 +283,27 @@ export class RegistryClient {
       ? ` If ${this.registry} serves plain HTTP or a self-signed certificate, mark it insecure (BERTH_INSECURE_REGISTRIES or --insecure).`
       : '';
     throw new BerthError('unavailable', `Cannot reach the registry ${this.registry}: ${reason}.${hint}`, { cause: lastError });
+  }
+
+  /**
+   * A loopback registry nearly always speaks plain HTTP, and trying TLS on it first costs
+   * a handshake and — with extra CAs configured — parsing the whole CA bundle, ~100 ms of
+   * a short pull. So it is asked over HTTP first, once, and only a registry's answer is
+   * taken (200, or 401 with its challenge); anything else — a TLS server's 400, a closed
+   * connection — leaves the choice to the usual order. No credentials are sent here.
+   */
+  private async pingPlain(host: string): Promise<URL | undefined> {
+    let response: HttpResponse;
+    try {
+      response = await send({ method: 'GET', url: new URL(`http://${host}/v2/`), signal: this.signal });
+    } catch {
+      this.signal?.throwIfAborted();
+      return undefined;
+    }
+    await discard(response);
+    if (response.status === 401) await this.auth.unauthorized(response, [], undefined);
+    else if (response.status !== 200) return undefined;
+    return new URL(`http://${host}/`);
   }
 
   /** The error for an answer the caller did not take; transient ones are wrapped for a retry. */

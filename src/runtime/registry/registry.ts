@@ -24,7 +24,8 @@
  * (`BERTH_INSECURE_REGISTRIES=host[:port],…`, the CLI's `--insecure`, or
  * `RegistryOptions.insecure` for an embedder such as the extension). For those, as docker's `insecure-registries`, HTTPS
  * is tried first (without certificate checks for insecure ones) and plain HTTP is used
- * when the registry does not speak TLS.
+ * when the registry does not speak TLS — except that a loopback registry is first asked
+ * over plain HTTP, which is what nearly all of them speak (./client.ts `ping`).
  */
 import type { TransferProgress } from '../events';
 
@@ -65,9 +66,13 @@ export interface TransferOptions {
 
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
 
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
 /** True when `host` may be reached over plain HTTP (see the header). */
 export function allowsPlainHttp(host: string, options: RegistryOptions): boolean {
-  return LOOPBACK.test(host) || isMarkedInsecure(host, options);
+  return isLoopback(host) || isMarkedInsecure(host, options);
 }
 
 export function isMarkedInsecure(host: string, options: RegistryOptions): boolean {

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as tls from 'node:tls';
 import { BerthError, errnoCode } from '../errors';
@@ -70,7 +71,7 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
     const location = response.headers.location;
     const redirect = [301, 302, 303, 307, 308].includes(response.status) && location && (request.method === 'GET' || request.method === 'HEAD');
     if (!redirect) return response;
-    response.body.resume();
+    await discard(response);
     if (hops >= MAX_REDIRECTS) throw new BerthError('unavailable', `${request.url.host} redirected ${request.method} ${request.url.pathname} more than ${MAX_REDIRECTS} times.`);
     const next = new URL(location, url);
     if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new BerthError('unavailable', `${url.host} redirected to '${next.protocol}', which is not HTTP.`);
@@ -107,6 +108,15 @@ async function pump(source: AsyncIterable<Uint8Array>, req: http.ClientRequest):
     if (!req.write(chunk)) await new Promise((resolve) => req.once('drain', resolve));
   }
   req.end();
+}
+
+/**
+ * Reads and drops what is left of a body, and returns once it is gone: only then is the
+ * keep-alive connection free again, and a request made before that opens another one —
+ * for a remote registry, another TCP and TLS handshake.
+ */
+export async function discard(response: HttpResponse): Promise<void> {
+  await finished(response.body.resume()).catch(() => undefined);
 }
 
 /** Reads a (small) body whole; `limit` guards against a registry that sends megabytes of error page. */
