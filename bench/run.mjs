@@ -1,6 +1,6 @@
 // Berth against its peers, in one run on one machine: medians and ratios.
 //
-//   node bench/run.mjs [--runs N] [--skip-debian] [--out bench/results.md]
+//   node bench/run.mjs [--runs N] [--skip-debian] [--only start,cycle,load] [--out bench/results.md]
 //
 // What is compared (see issue "Runtime core", benchmark section):
 //   1. start-to-exit of `true`: `berth run --rm` (CLI) vs `podman run --rm --network none`
@@ -24,6 +24,8 @@ const option = (name, fallback) => {
 const runs = Number(option('--runs', '20'));
 const outFile = path.resolve(repo, option('--out', 'bench/results.md'));
 const skipDebian = args.includes('--skip-debian');
+// Parts to measure (all by default): `--only load` while working on load alone.
+const parts = new Set(option('--only', 'start,cycle,load').split(','));
 
 // crun refuses hybrid cgroups (v1 + a cgroup2 mount at unified/) unless that mount is
 // gone; the whole run moves into a private mount namespace without it, so every tool
@@ -105,27 +107,31 @@ function main() {
   }
   const busyboxDir = busyboxRootfs(path.join(work, 'busybox-rootfs'));
   const busybox = archiveOf(busyboxDir, 'bench-busybox', path.join(work, 'busybox.tar'));
-  sh(`${podman} load -q -i ${busybox} >/dev/null`);
-  const bundle = crunBundle(busyboxDir);
-
   const rows = [];
-  const start = hyperfine('run', {
-    'berth run --rm': `${cli} run --rm --network none bench-busybox true`,
-    'podman run --rm --network none': `${podman} run --rm --network none bench-busybox true`,
-    'crun run': `crun --cgroup-manager=cgroupfs run -b ${bundle} bench-crun`,
-  });
-  const api = engineStartToExit(runs);
-  rows.push(['start-to-exit `true`, CLI', start['berth run --rm'], start['podman run --rm --network none'], 'podman `run --rm --network none`', 0.75]);
-  rows.push(['start-to-exit `true`, API (warm process)', api, start['crun run'], '`crun run`, same bundle', 2]);
-  rows.push(['CLI `run --rm` vs `crun run`', start['berth run --rm'], start['crun run'], '`crun run`, same bundle', undefined]);
+  if (parts.has('start') || parts.has('cycle')) sh(`${podman} load -q -i ${busybox} >/dev/null`);
+  if (parts.has('start')) {
+    const bundle = crunBundle(busyboxDir);
+    const start = hyperfine('run', {
+      'berth run --rm': `${cli} run --rm --network none bench-busybox true`,
+      'podman run --rm --network none': `${podman} run --rm --network none bench-busybox true`,
+      'crun run': `crun --cgroup-manager=cgroupfs run -b ${bundle} bench-crun`,
+    });
+    const api = engineStartToExit(runs);
+    rows.push(['start-to-exit `true`, CLI', start['berth run --rm'], start['podman run --rm --network none'], 'podman `run --rm --network none`', 0.75]);
+    rows.push(['start-to-exit `true`, API (warm process)', api, start['crun run'], '`crun run`, same bundle', 2]);
+    rows.push(['CLI `run --rm` vs `crun run`', start['berth run --rm'], start['crun run'], '`crun run`, same bundle', undefined]);
+  }
 
-  const loop = "sh -c 'trap \"exit 0\" TERM; sleep 100 & wait'";
-  const cycle = hyperfine('cycle', {
-    berth: `${cli} run -d --name cyc bench-busybox ${loop} >/dev/null && ${cli} stop cyc >/dev/null && ${cli} rm cyc >/dev/null`,
-    podman: `${podman} run -d --network none --name cyc bench-busybox ${loop} >/dev/null && ${podman} stop cyc >/dev/null && ${podman} rm cyc >/dev/null`,
-  }, { runs: Math.max(5, Math.floor(runs / 2)) });
-  rows.push(['`run -d` + `stop` + `rm`', cycle.berth, cycle.podman, 'podman, same verbs', undefined]);
+  if (parts.has('cycle')) {
+    const loop = "sh -c 'trap \"exit 0\" TERM; sleep 100 & wait'";
+    const cycle = hyperfine('cycle', {
+      berth: `${cli} run -d --name cyc bench-busybox ${loop} >/dev/null && ${cli} stop cyc >/dev/null && ${cli} rm cyc >/dev/null`,
+      podman: `${podman} run -d --network none --name cyc bench-busybox ${loop} >/dev/null && ${podman} stop cyc >/dev/null && ${podman} rm cyc >/dev/null`,
+    }, { runs: Math.max(5, Math.floor(runs / 2)) });
+    rows.push(['`run -d` + `stop` + `rm`', cycle.berth, cycle.podman, 'podman, same verbs', undefined]);
+  }
 
+  if (!parts.has('load')) return rows;
   const loads = [['busybox', busybox]];
   if (!skipDebian) loads.push(['Debian (debootstrap minbase)', archiveOf(debianRootfs(log), 'bench-debian', path.join(cacheDir, 'debian.tar'))]);
   for (const [name, archive] of loads) {
