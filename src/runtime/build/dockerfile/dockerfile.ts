@@ -27,5 +27,5 @@ export type * from './instructions';
 export type { CacheSharing, Device, Mount, MountType, NetworkMode, SecurityMode } from './run-options';
 export { buildModel, Scope, stageBases, type DockerfileModel, type Stage, type StageBase, type StageModelOptions, type Step } from './stages';
 export { parseChanges, type ChangeOptions, type ConfigChange } from './change';
-export { processWord, processWords, type ShellEnv, type ShellLexOptions, type ShellResult } from './shell';
+export { processWord, processWords, type ShellEnv, type ShellLexOptions, type ShellResult, type ShellWordsResult } from './shell';
 export type { Position, Range } from './source';

@@ -13,8 +13,8 @@
  *   from an unquoted expansion; empty quoted words vanish, as in BuildKit.
  *
  * The lexer never throws: failures come back as `error` with the offset (UTF-16 units
- * into the input) where lexing stopped. Every lookup is recorded in `matched` or
- * `unmatched`, which the linter uses for undefined-variable checks.
+ * into the input) where lexing stopped. Each lookup goes to the caller's `ShellEnv`,
+ * which may note what was asked (the stage model and the linter do).
  *
  * Deliberate difference: BuildKit shares one word buffer between nested expansions, so
  * `ProcessWords("a${x:-b}c")` loses the `a`; here each nesting level has its own buffer
@@ -47,23 +47,28 @@ export interface ShellError {
 }
 
 export interface ShellResult {
-  /** The expanded text (processWord); '' on error. */
+  /** The expanded text; '' on error. */
   readonly value: string;
-  /** The expanded, split words (processWords); [] on error. */
+  readonly error?: ShellError;
+}
+
+export interface ShellWordsResult {
+  /** The expanded, split words; [] on error. */
   readonly words: string[];
-  readonly matched: ReadonlySet<string>;
-  readonly unmatched: ReadonlySet<string>;
   readonly error?: ShellError;
 }
 
 /** Expands one word (BuildKit ProcessWord): no splitting, spaces kept. */
 export function processWord(word: string, env: ShellEnv, options: ShellLexOptions = {}): ShellResult {
-  return run(word, env, options);
+  const r = run(word, env, options, undefined);
+  return r.error ? { value: '', error: r.error } : { value: r.value };
 }
 
 /** Expands and splits into words (BuildKit ProcessWords). */
-export function processWords(word: string, env: ShellEnv, options: ShellLexOptions = {}): ShellResult {
-  return run(word, env, options);
+export function processWords(word: string, env: ShellEnv, options: ShellLexOptions = {}): ShellWordsResult {
+  const words = new Words();
+  const r = run(word, env, options, words);
+  return r.error ? { words: [], error: r.error } : { words: words.finish() };
 }
 
 /** An environment from `KEY=value` strings (later entries win, like BuildKit's). */
@@ -90,49 +95,39 @@ class LexFailure {
   ) {}
 }
 
-function run(word: string, env: ShellEnv, options: ShellLexOptions): ShellResult {
+/** Lexes `word`; `words`, when given, receives the top level's words. */
+function run(word: string, env: ShellEnv, options: ShellLexOptions, words: Words | undefined): ShellResult {
   const lexer = new Lexer(word, env, options);
   try {
-    const { result, words } = lexer.processStopOn(EOF, lexer.rawEscapes);
-    return { value: result, words, matched: lexer.matched, unmatched: lexer.unmatched };
+    return { value: lexer.processStopOn(EOF, lexer.rawEscapes, words) };
   } catch (err) {
     // A RangeError here is a stack overflow from absurdly nested ${…}: report, never throw.
     const failure =
       err instanceof LexFailure ? err : new LexFailure('expression is nested too deeply', lexer.offset);
-    return {
-      value: '',
-      words: [],
-      matched: lexer.matched,
-      unmatched: lexer.unmatched,
-      error: { message: failure.message, offset: failure.offset },
-    };
+    return { value: '', error: { message: failure.message, offset: failure.offset } };
   }
 }
 
+/** Word splitting: unquoted text ends a word at each space, quoted text never does. */
 class Words {
   buf = '';
   words: string[] = [];
   inWord = false;
 
-  addChar(ch: string, code: number): void {
-    if (isSpace(code)) {
+  /** Unquoted text[start, end): its spaces end words (a word emptied by quotes stays open). */
+  addText(text: string, start: number, end: number): void {
+    let from = start;
+    for (let i = start; i < end; i++) {
+      if (!isSpace(text.charCodeAt(i))) continue;
+      if (i > from) this.addRawString(text.slice(from, i));
       if (this.inWord && this.buf.length !== 0) {
         this.words.push(this.buf);
         this.buf = '';
         this.inWord = false;
       }
-    } else {
-      this.addRawChar(ch);
+      from = i + 1;
     }
-  }
-
-  addRawChar(ch: string): void {
-    this.buf += ch;
-    this.inWord = true;
-  }
-
-  addString(s: string): void {
-    for (const ch of s) this.addChar(ch, ch.codePointAt(0) ?? 0);
+    if (end > from) this.addRawString(text.slice(from, end));
   }
 
   addRawString(s: string): void {
@@ -153,8 +148,6 @@ class Words {
 class Lexer {
   offset = 0;
   rawEscapes: boolean;
-  readonly matched = new Set<string>();
-  readonly unmatched = new Set<string>();
   private readonly escape: number;
   private readonly rawQuotes: boolean;
   private readonly processQuotes: boolean;
@@ -187,74 +180,92 @@ class Lexer {
     throw new LexFailure(message, this.offset);
   }
 
-  processStopOn(stop: number, rawEscapes: boolean): { result: string; words: string[] } {
+  /** The text up to `stop` (consumed), expanded; `words` receives its words when given. */
+  processStopOn(stop: number, rawEscapes: boolean, words: Words | undefined): string {
     const saved = this.rawEscapes;
     this.rawEscapes = rawEscapes;
     try {
-      return this.scanUntil(stop);
+      return this.scanUntil(stop, words);
     } finally {
       this.rawEscapes = saved;
     }
   }
 
-  private scanUntil(stop: number): { result: string; words: string[] } {
+  /**
+   * Whether a UTF-16 unit can sit in a run of text taken as it is: not special here and
+   * not half of a surrogate pair (those go one code point at a time).
+   */
+  private plain(unit: number, stop: number): boolean {
+    return (
+      unit !== stop &&
+      unit !== 0x24 &&
+      unit !== 0x3c &&
+      unit !== this.escape &&
+      !(this.processQuotes && (unit === 0x27 || unit === 0x22)) &&
+      (unit < 0xd800 || unit > 0xdfff)
+    );
+  }
+
+  private scanUntil(stop: number, words: Words | undefined): string {
+    const src = this.src;
     let result = '';
-    const words = new Words();
     for (let ch = this.peek(); ch !== EOF; ch = this.peek()) {
       if (stop !== EOF && ch === stop) {
         this.next();
-        return { result, words: words.finish() };
+        return result;
       }
       if (ch === 0x24 /* $ */) {
         const tmp = this.processDollar();
         result += tmp;
-        words.addString(tmp);
+        words?.addText(tmp, 0, tmp.length);
         continue;
       }
       if (ch === 0x3c /* < */ || (this.processQuotes && (ch === 0x27 || ch === 0x22))) {
         const tmp = ch === 0x3c ? this.processPossibleHeredoc() : ch === 0x27 ? this.processSingleQuote() : this.processDoubleQuote();
         result += tmp;
-        words.addRawString(tmp);
+        words?.addRawString(tmp);
         continue;
       }
-      let c = this.next();
-      if (c === this.escape) {
+      if (ch === this.escape) {
+        this.next();
         if (this.rawEscapes) {
-          const e = String.fromCodePoint(c);
-          words.addRawChar(e);
+          const e = String.fromCodePoint(ch);
+          words?.addRawString(e);
           result += e;
         }
-        c = this.next();
+        const c = this.next();
         if (c === EOF) break;
         const s = String.fromCodePoint(c);
-        words.addRawChar(s);
+        words?.addRawString(s);
         result += s;
-      } else {
-        const s = String.fromCodePoint(c);
-        words.addChar(s, c);
-        result += s;
+        continue;
       }
+      // This character and the plain ones after it, in one slice.
+      const from = this.offset;
+      this.next();
+      while (this.offset < src.length && this.plain(src.charCodeAt(this.offset), stop)) this.offset++;
+      result += src.slice(from, this.offset);
+      words?.addText(src, from, this.offset);
     }
     if (stop !== EOF) this.fail(`unexpected end of statement while looking for matching ${String.fromCodePoint(stop)}`);
-    return { result, words: words.finish() };
+    return result;
   }
 
   private processSingleQuote(): string {
-    let result = '';
-    const open = this.next();
-    if (this.rawQuotes) result += String.fromCodePoint(open);
-    for (;;) {
-      const c = this.next();
-      if (c === EOF) this.fail('unexpected end of statement while looking for matching single-quote');
-      if (c === 0x27) {
-        if (this.rawQuotes) result += "'";
-        return result;
-      }
-      result += String.fromCodePoint(c);
+    this.next();
+    const from = this.offset;
+    const close = this.src.indexOf("'", from);
+    if (close < 0) {
+      this.offset = this.src.length;
+      this.fail('unexpected end of statement while looking for matching single-quote');
     }
+    this.offset = close + 1;
+    const body = this.src.slice(from, close);
+    return this.rawQuotes ? `'${body}'` : body;
   }
 
   private processDoubleQuote(): string {
+    const src = this.src;
     let result = '';
     const open = this.next();
     if (this.rawQuotes) result += String.fromCodePoint(open);
@@ -270,15 +281,26 @@ class Lexer {
         result += this.processDollar();
         continue;
       }
-      let c = this.next();
-      if (c === this.escape) {
-        if (this.rawEscapes) result += String.fromCodePoint(c);
-        const q = this.peek();
-        if (q === EOF) continue; // a trailing escape: the loop reports the missing quote
-        if (q === 0x22 || q === 0x24 || q === this.escape) c = this.next();
+      if (p !== this.escape) {
+        // This character and the plain ones after it, in one slice.
+        const from = this.offset;
+        this.next();
+        while (this.offset < src.length && this.plainQuoted(src.charCodeAt(this.offset))) this.offset++;
+        result += src.slice(from, this.offset);
+        continue;
       }
+      let c = this.next();
+      if (this.rawEscapes) result += String.fromCodePoint(c);
+      const q = this.peek();
+      if (q === EOF) continue; // a trailing escape: the loop reports the missing quote
+      if (q === 0x22 || q === 0x24 || q === this.escape) c = this.next();
       result += String.fromCodePoint(c);
     }
+  }
+
+  /** `plain` inside double quotes: only `"`, `$` and the escape token are special. */
+  private plainQuoted(unit: number): boolean {
+    return unit !== 0x22 && unit !== 0x24 && unit !== this.escape && (unit < 0xd800 || unit > 0xdfff);
   }
 
   private processDollar(): string {
@@ -286,7 +308,7 @@ class Lexer {
     if (this.peek() !== 0x7b /* { */) {
       const name = this.processName();
       if (name === '') return '$';
-      const value = this.getEnv(name);
+      const value = this.env.get(name);
       if (value === undefined && this.skipUnsetEnv) return '$' + name;
       return value ?? '';
     }
@@ -298,7 +320,7 @@ class Lexer {
     let ch = this.next();
     let chs = ch === EOF ? '' : String.fromCodePoint(ch);
     if (ch === 0x7d /* } */) {
-      const value = this.getEnv(name);
+      const value = this.env.get(name);
       if (value === undefined && this.skipUnsetEnv) return '${' + name + '}';
       return value ?? '';
     }
@@ -315,7 +337,7 @@ class Lexer {
     const patternOp = ch === 0x23 || ch === 0x25; // # and % take a pattern with raw escapes
     if (nullIsUnset && patternOp) this.fail(`unsupported modifier (${chs}) in substitution`);
     let word = this.stopOnOrMissing(0x7d, patternOp, "syntax error: missing '}'");
-    const value = this.getEnv(name);
+    const value = this.env.get(name);
     if (value === undefined && this.skipUnsetEnv) return '${' + name + chs + word + '}';
     const unset = value === undefined || (nullIsUnset && value === '');
     switch (ch) {
@@ -348,7 +370,7 @@ class Lexer {
     if (all) this.next();
     const pattern = this.stopOnOrMissing(0x2f, true, "syntax error: missing '/' in ${}");
     const replacement = this.stopOnOrMissing(0x7d, true, "syntax error: missing '}'");
-    const value = this.getEnv(name);
+    const value = this.env.get(name);
     if (value === undefined && this.skipUnsetEnv) return '${' + name + '/' + pattern + '/' + replacement + '}';
     const re = this.patternRegex(pattern, true, false);
     const v = value ?? '';
@@ -359,7 +381,7 @@ class Lexer {
 
   private stopOnOrMissing(stop: number, rawEscapes: boolean, missing: string): string {
     try {
-      return this.processStopOn(stop, rawEscapes).result;
+      return this.processStopOn(stop, rawEscapes, undefined);
     } catch (err) {
       if (err instanceof LexFailure && this.peek() === EOF) this.fail(missing);
       throw err;
@@ -367,17 +389,20 @@ class Lexer {
   }
 
   private processName(): string {
-    let name = '';
+    const from = this.offset;
     for (let c = this.peek(); c !== EOF; c = this.peek()) {
-      if (name.length === 0 && isDigit(c)) {
-        while (this.peek() !== EOF && isDigit(this.peek())) name += String.fromCodePoint(this.next());
-        return name;
+      if (this.offset === from && isDigit(c)) {
+        while (this.peek() !== EOF && isDigit(this.peek())) this.next();
+        break;
       }
-      if (name.length === 0 && isSpecialParam(c)) return String.fromCodePoint(this.next());
+      if (this.offset === from && isSpecialParam(c)) {
+        this.next();
+        break;
+      }
       if (!isLetter(c) && !isDigit(c) && c !== 0x5f) break;
-      name += String.fromCodePoint(this.next());
+      this.next();
     }
-    return name;
+    return this.src.slice(from, this.offset);
   }
 
   private processPossibleHeredoc(): string {
@@ -389,13 +414,6 @@ class Lexer {
       space += String.fromCodePoint(this.next());
     }
     return '<<' + space;
-  }
-
-  private getEnv(name: string): string | undefined {
-    const v = this.env.get(name);
-    if (v !== undefined) this.matched.add(name);
-    else this.unmatched.add(name);
-    return v;
   }
 
   private patternRegex(pattern: string, greedy: boolean, anchored: boolean): RegExp {
