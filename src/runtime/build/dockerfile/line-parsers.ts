@@ -18,12 +18,15 @@ export interface LineContext {
 }
 
 interface ArgsResult {
-  args: Word[];
+  args: readonly Word[];
   json: boolean;
   trigger?: Node;
   /** The error message when the arguments are invalid. */
   error?: { code: 'json-not-string-array' | 'kv-missing-value' | 'kv-missing-equals'; message: string };
 }
+
+/** The one empty list that every node without flags, arguments or heredocs shares. */
+const none: readonly never[] = [];
 
 type LineParser = (ctx: LineContext, start: number, end: number) => ArgsResult;
 
@@ -66,7 +69,7 @@ export function newNodeFromLine(ctx: LineContext, start: number, end: number, co
   while (k < b && !isSplitSpace(text.charCodeAt(k))) k++;
   const keyword = text.slice(a, k);
   const instruction = keyword.toLowerCase();
-  let flags: Flag[] = [];
+  let flags: readonly Flag[] = none;
   let restStart = b;
   if (k < b) {
     let m = k;
@@ -77,24 +80,27 @@ export function newNodeFromLine(ctx: LineContext, start: number, end: number, co
   }
   const restEnd = trimSpacesEnd(text, restStart, b);
   const parser = dispatch[instruction] as LineParser | undefined;
-  const result: ArgsResult = parser ? parser(ctx, restStart, restEnd) : { args: [], json: false };
+  const result: ArgsResult = parser ? parser(ctx, restStart, restEnd) : { args: none, json: false };
+  // Ranges that start or end at one place share the position: a file holds many.
+  const startPos = ll.pos(a);
+  const endPos = ll.endPos(Math.max(b, a));
   const node: Node = {
     keyword,
     instruction,
-    keywordRange: ll.range(a, k),
+    keywordRange: { start: startPos, end: k > a ? ll.endPos(k) : startPos },
     flags,
-    args: result.error ? [] : result.args,
+    args: result.error ? none : result.args,
     json: result.json,
-    heredocs: [],
+    heredocs: none,
     trigger: result.trigger,
     rest: { value: text.slice(restStart, restEnd), range: ll.range(restStart, restEnd) },
     original: text.slice(start, end),
     comments,
-    range: { start: ll.pos(a), end: ll.endPos(Math.max(b, a)) },
+    range: { start: startPos, end: endPos },
     invalid: result.error !== undefined || (result.trigger?.invalid ?? false),
   };
   if (result.error) {
-    ctx.diagnostics.push(diagnostic(result.error.code, result.error.message, { start: node.range.start, end: ll.endPos(b) }));
+    ctx.diagnostics.push(diagnostic(result.error.code, result.error.message, { start: startPos, end: ll.endPos(b) }));
   }
   return node;
 }
@@ -103,16 +109,16 @@ export function newNodeFromLine(ctx: LineContext, start: number, end: number, co
  * Leading `--name[=value]` words. Quotes and escapes are removed from flags (not from
  * arguments); a bare `--` ends the flags and is dropped.
  */
-function extractBuilderFlags(ctx: LineContext, start: number, end: number): { flags: Flag[]; rest: number } {
+function extractBuilderFlags(ctx: LineContext, start: number, end: number): { flags: readonly Flag[]; rest: number } {
   const text = ctx.ll.text;
-  const flags: Flag[] = [];
+  let flags: Flag[] | undefined;
   let pos = start;
   for (;;) {
     pos = skipSpaces(text, pos, end);
-    if (pos + 2 > end || !text.startsWith('--', pos)) return { flags, rest: Math.min(pos, end) };
+    if (pos + 2 > end || !text.startsWith('--', pos)) return { flags: flags ?? none, rest: Math.min(pos, end) };
     const w = scanWord(text, pos, end, ctx.escape, false);
-    if (w.value === '--') return { flags, rest: w.end };
-    if (!w.blank) flags.push(makeFlag(ctx, w));
+    if (w.value === '--') return { flags: flags ?? none, rest: w.end };
+    if (!w.blank) (flags ??= []).push(makeFlag(ctx, w));
     pos = w.end;
   }
 }
@@ -123,14 +129,15 @@ function makeFlag(ctx: LineContext, w: ScannedWord): Flag {
   const whole = ll.range(w.start, w.end);
   const eq = text.indexOf('=');
   if (eq < 0) return { text, name: text.slice(2), value: undefined, range: whole, nameRange: whole, valueRange: undefined };
-  const eqAt = w.offsets[eq];
+  const eqAt = w.eqAt;
   return {
     text,
     name: text.slice(2, eq),
     value: text.slice(eq + 1),
     range: whole,
-    nameRange: ll.range(w.start, eqAt),
-    valueRange: ll.range(eqAt + 1, w.end),
+    // The name starts the flag and the value ends it (eqAt is past the leading `--`).
+    nameRange: { start: whole.start, end: ll.endPos(eqAt) },
+    valueRange: eqAt + 1 < w.end ? { start: ll.pos(eqAt + 1), end: whole.end } : ll.range(eqAt + 1, w.end),
   };
 }
 
@@ -139,7 +146,7 @@ function word(ctx: LineContext, start: number, end: number, value?: string): Wor
 }
 
 function parseIgnoreRest(): ArgsResult {
-  return { args: [], json: false };
+  return { args: none, json: false };
 }
 
 function parseString(ctx: LineContext, start: number, end: number): ArgsResult {
@@ -172,7 +179,7 @@ function parseJson(ctx: LineContext, start: number, end: number): ArgsResult | '
   if (r.kind === 'invalid') return 'invalid';
   if (r.kind === 'not-strings') {
     return {
-      args: [],
+      args: none,
       json: false,
       error: { code: 'json-not-string-array', message: 'when using JSON array syntax, arrays must be comprised of strings only' },
     };
@@ -204,15 +211,15 @@ function parseHealthConfig(ctx: LineContext, start: number, end: number): ArgsRe
 function parseSubCommand(ctx: LineContext, start: number, end: number): ArgsResult {
   if (start === end) return parseIgnoreRest();
   const trigger = newNodeFromLine(ctx, start, end, []);
-  return { args: [], json: false, trigger };
+  return { args: none, json: false, trigger };
 }
 
 interface ScannedWord {
   readonly value: string;
   readonly start: number;
   readonly end: number;
-  /** The source offset of each UTF-16 unit of `value` (kept only when not raw). */
-  readonly offsets: number[];
+  /** The source offset of the first `=` in `value`, -1 when there is none. */
+  readonly eqAt: number;
   /** Nothing was read and no quotes were seen: not a word at all. */
   readonly blank: boolean;
 }
@@ -221,49 +228,49 @@ interface ScannedWord {
  * One word from text[start, end), start not being a space: BuildKit's word state machine.
  * `raw` keeps quotes and escape tokens, and the escape token is literal inside '…'
  * (parseWords); otherwise quotes and escapes are removed (extractBuilderFlags). An escape
- * token at the very end is dropped.
+ * token at the very end is dropped. The value is sliced from the text in runs between
+ * the characters it drops, never built a character at a time.
  */
 function scanWord(text: string, start: number, end: number, escape: number, raw: boolean): ScannedWord {
   let value = '';
-  const offsets: number[] = [];
+  let run = start;
+  let eqAt = -1;
   let quote = 0;
   let quoted = false;
   let pos = start;
-  const take = (at: number, width: number) => {
-    value += text.slice(at, at + width);
-    if (!raw) for (let k = 0; k < width; k++) offsets.push(at + k);
-  };
   while (pos < end) {
     let ch = text.codePointAt(pos) as number;
     let w = ch > 0xffff ? 2 : 1;
     if (quote === 0 && isSpace(ch)) break;
-    if (quote === 0 && (ch === 0x27 || ch === 0x22)) {
-      quote = ch;
+    if ((quote === 0 && (ch === 0x27 || ch === 0x22)) || (quote !== 0 && ch === quote)) {
+      quote = quote === 0 ? ch : 0;
       quoted = true;
-      if (raw) take(pos, w);
       pos += w;
-      continue;
-    }
-    if (quote !== 0 && ch === quote) {
-      quote = 0;
-      if (raw) take(pos, w);
-      pos += w;
+      if (!raw) {
+        value += text.slice(run, pos - w);
+        run = pos;
+      }
       continue;
     }
     if (ch === escape && (quote !== 0x27 || !raw)) {
       if (pos + w === end) {
-        pos = end;
+        value += text.slice(run, pos);
+        run = pos = end;
         break;
       }
-      if (raw) take(pos, w);
       pos += w;
+      if (!raw) {
+        value += text.slice(run, pos - w);
+        run = pos;
+      }
       ch = text.codePointAt(pos) as number;
       w = ch > 0xffff ? 2 : 1;
     }
-    take(pos, w);
+    if (ch === 0x3d && eqAt < 0) eqAt = pos;
     pos += w;
   }
-  return { value, start, end: pos, offsets, blank: !quoted && value === '' };
+  value += text.slice(run, pos);
+  return { value, start, end: pos, eqAt, blank: !quoted && value === '' };
 }
 
 /**
@@ -289,7 +296,7 @@ function parseNameVal(ctx: LineContext, start: number, end: number, key: string)
     let k = start;
     while (k < end && !isSplitSpace(text.charCodeAt(k))) k++;
     if (k === end) {
-      return { args: [], json: false, error: { code: 'kv-missing-value', message: `${key} must have two arguments` } };
+      return { args: none, json: false, error: { code: 'kv-missing-value', message: `${key} must have two arguments` } };
     }
     let v = k;
     while (v < end && isSplitSpace(text.charCodeAt(v))) v++;
@@ -300,7 +307,7 @@ function parseNameVal(ctx: LineContext, start: number, end: number, key: string)
     const eq = w.value.indexOf('=');
     if (eq < 0) {
       const message = `Syntax error - can't find = in ${JSON.stringify(w.value)}. Must be of the form: name=value`;
-      return { args: [], json: false, error: { code: 'kv-missing-equals', message } };
+      return { args: none, json: false, error: { code: 'kv-missing-equals', message } };
     }
     const at = w.start + eq;
     args.push(word(ctx, w.start, at, w.value.slice(0, eq)));

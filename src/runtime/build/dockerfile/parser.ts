@@ -21,10 +21,15 @@ import { isSpace, skipSpaces } from './chars';
 import { diagnostic, type Diagnostic } from './diagnostics';
 import { DirectiveParser, parseCheckDirective, type CheckOptions } from './directives';
 import { heredocMarkersInLine, type LocatedMarker } from './heredoc';
-import { newNodeFromLine } from './line-parsers';
+import { newNodeFromLine, type LineContext } from './line-parsers';
 import { LogicalLine, position, range, SourceLines, type Position, type Range } from './source';
 
 const heredocInstructions = new Set(['run', 'copy', 'add']);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The comments of every instruction without any. */
+const noComments: readonly string[] = [];
 
 /** Parses a whole Dockerfile. Never throws. */
 export function parse(source: string): ParseResult {
@@ -55,6 +60,8 @@ class Parser {
   private escape: '\\' | '`' = '\\';
   private check: CheckOptions = { skip: [], error: false, experimental: [] };
   private next = 0;
+  /** What the line parsers read an instruction with: one, reused. */
+  private readonly line: Mutable<LineContext> = { ll: new LogicalLine(), escape: 0x5c, diagnostics: this.diagnostics };
 
   constructor(source: string) {
     this.lines = new SourceLines(source);
@@ -83,10 +90,11 @@ class Parser {
         comments.pop();
       }
       if (isComment) continue;
-      const node = this.instruction(lineNo, lead, comments);
+      const node = this.instruction(lineNo, lead, comments.length > 0 ? comments : noComments);
       if (node) {
         this.nodes.push(node);
-        comments = [];
+        // The node keeps the list: the next comments go into a new one.
+        if (comments.length > 0) comments = [];
       }
     }
     if (this.nodes.length === 0) {
@@ -135,7 +143,7 @@ class Parser {
     const first = text[lineNo];
     let cont = this.continuationAt(first, lead);
     if (cont < 0 && lead === first.length) return undefined;
-    const ll = new LogicalLine();
+    const ll = this.line.ll.clear();
     ll.append(first.slice(lead, cont < 0 ? first.length : cont), lineNo, lead);
     let lastLine = lineNo;
     while (cont >= 0 && this.next < text.length) {
@@ -156,17 +164,23 @@ class Parser {
       ll.append(cont < 0 ? line : line.slice(0, cont), n, 0);
       lastLine = n;
     }
-    ll.finish();
-    const ctx = { ll, escape: this.escape.charCodeAt(0), diagnostics: this.diagnostics };
-    const node = newNodeFromLine(ctx, 0, ll.text.length, comments);
-    const end = position(lastLine, text[lastLine].length);
+    this.line.escape = this.escape.charCodeAt(0);
+    // Finished here rather than copied: the range runs to the end of the last line, or of
+    // the last heredoc.
+    const node: Mutable<Node> = newNodeFromLine(this.line, 0, ll.text.length, comments);
+    const { start, end: argsEnd } = node.range;
+    const lineEnd = text[lastLine].length;
+    const end = argsEnd.line === lastLine && argsEnd.character === lineEnd ? argsEnd : position(lastLine, lineEnd);
     const target = node.instruction === 'onbuild' ? node.trigger : node;
     if (!target || !heredocInstructions.has(target.instruction) || target.json || !ll.text.includes('<<')) {
-      return { ...node, range: { start: node.range.start, end } };
+      if (end !== argsEnd) node.range = { start, end };
+      return node;
     }
-    const heredocs = this.heredocs(ll, node.range.start);
+    const heredocs = this.heredocs(ll, start);
     const last = heredocs[heredocs.length - 1];
-    return { ...node, heredocs, range: { start: node.range.start, end: last ? last.terminatorRange.end : end } };
+    node.heredocs = heredocs;
+    node.range = { start, end: last ? last.terminatorRange.end : end };
+    return node;
   }
 
   private heredocs(ll: LogicalLine, start: Position): Heredoc[] {
@@ -185,23 +199,22 @@ class Parser {
 
   /** Consumes the body and terminator of one heredoc from the following lines. */
   private heredocBody(marker: LocatedMarker, markerRange: Range, start: Position): Heredoc {
-    const { raw, text } = this.lines;
+    const { text } = this.lines;
     const bodyStart = this.next;
-    let content = '';
     while (this.next < text.length) {
       const n = this.next++;
       const line = text[n];
       let tabs = 0;
       if (marker.chomp) while (line.charCodeAt(tabs) === 0x09) tabs++;
       if (line.length - tabs === marker.name.length && line.endsWith(marker.name)) {
-        return this.heredocNode(marker, markerRange, content, bodyStart, n, range(n, tabs, n, line.length));
+        return this.heredocNode(marker, markerRange, this.lines.raw(bodyStart, n), bodyStart, n, range(n, tabs, n, line.length));
       }
-      content += raw[n];
     }
     const eof = this.lines.endOfDocument();
     this.diagnostics.push(
       diagnostic('heredoc-unterminated', `unterminated heredoc: no line ${marker.name} closes it`, { start, end: markerRange.end }),
     );
+    const content = this.lines.raw(bodyStart, text.length);
     return this.heredocNode(marker, markerRange, content, bodyStart, text.length, { start: eof, end: eof });
   }
 

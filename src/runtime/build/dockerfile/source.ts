@@ -32,29 +32,31 @@ export function range(startLine: number, startCharacter: number, endLine: number
 
 /** The physical lines of a document, without their line terminators. */
 export class SourceLines {
-  /** Each line's text including its terminator, as BuildKit's scanner sees it. */
-  readonly raw: string[];
   /** Each line's text with trailing CR/LF characters removed. */
-  readonly text: string[];
+  readonly text: string[] = [];
+  /** Where each line starts in the source, and the source's length last. */
+  private readonly starts: number[] = [];
 
-  constructor(source: string) {
-    this.raw = [];
-    this.text = [];
+  constructor(private readonly source: string) {
     let start = 0;
     const n = source.length;
     while (start < n) {
-      let nl = source.indexOf('\n', start);
+      const nl = source.indexOf('\n', start);
       const end = nl < 0 ? n : nl + 1;
-      const raw = source.slice(start, end);
-      this.raw.push(raw);
-      this.text.push(trimNewline(raw));
+      this.starts.push(start);
+      this.text.push(source.slice(start, trimmedEnd(source, start, end)));
       start = end;
-      if (nl < 0) break;
     }
+    this.starts.push(n);
   }
 
   get length(): number {
-    return this.raw.length;
+    return this.text.length;
+  }
+
+  /** Lines [from, to) with their terminators, as BuildKit's scanner reads them. */
+  raw(from: number, to: number): string {
+    return this.source.slice(this.starts[from], this.starts[to]);
   }
 
   /** The position just after the last character of the document. */
@@ -64,29 +66,37 @@ export class SourceLines {
   }
 }
 
-/** BuildKit trims every trailing CR and LF (not just one line ending). */
-export function trimNewline(s: string): string {
-  let end = s.length;
-  while (end > 0) {
-    const c = s.charCodeAt(end - 1);
+/** The end of s[start, end) without its trailing CRs and LFs: BuildKit trims them all, not one line ending. */
+function trimmedEnd(s: string, start: number, end: number): number {
+  let e = end;
+  while (e > start) {
+    const c = s.charCodeAt(e - 1);
     if (c !== 10 && c !== 13) break;
-    end--;
+    e--;
   }
-  return end === s.length ? s : s.slice(0, end);
+  return e;
 }
 
 /**
- * Text assembled from pieces of physical lines, with a map back to the source.
- * Build it with `append`, then call `finish` once.
+ * Text assembled from pieces of physical lines, with a map back to the source. The
+ * parser reuses one for every instruction (`clear`): ranges are made from it while the
+ * instruction is read, and it keeps nothing afterwards.
  */
 export class LogicalLine {
+  /** The pieces glued (most instructions are one piece: the line itself, not a copy). */
   text = '';
-  private readonly parts: string[] = [];
-  private length = 0;
   // Parallel arrays (one entry per piece): logical start offset, source line, source character.
   private readonly pieceStart: number[] = [];
   private readonly pieceLine: number[] = [];
   private readonly pieceChar: number[] = [];
+
+  clear(): this {
+    this.text = '';
+    this.pieceStart.length = 0;
+    this.pieceLine.length = 0;
+    this.pieceChar.length = 0;
+    return this;
+  }
 
   append(text: string, line: number, character: number): void {
     if (text.length === 0) {
@@ -95,24 +105,18 @@ export class LogicalLine {
       return;
     }
     this.addPiece(line, character);
-    this.parts.push(text);
-    this.length += text.length;
-  }
-
-  finish(): this {
-    this.text = this.parts.join('');
-    return this;
+    this.text += text;
   }
 
   private addPiece(line: number, character: number): void {
     const last = this.pieceStart.length - 1;
-    if (last >= 0 && this.pieceStart[last] === this.length) {
+    if (last >= 0 && this.pieceStart[last] === this.text.length) {
       // An earlier piece was empty: the new one replaces it.
       this.pieceLine[last] = line;
       this.pieceChar[last] = character;
       return;
     }
-    this.pieceStart.push(this.length);
+    this.pieceStart.push(this.text.length);
     this.pieceLine.push(line);
     this.pieceChar.push(character);
   }
