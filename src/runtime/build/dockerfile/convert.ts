@@ -5,7 +5,7 @@
  * part; it never throws.
  */
 
-import type { Node, Word } from './ast';
+import type { Heredoc, Node, Word } from './ast';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics';
 import { FlagSet, type FlagSpec } from './flags';
 import { chompHeredocContent, isHeredocMarker, parseHeredocMarker } from './heredoc';
@@ -22,6 +22,18 @@ import { parseDevice, parseMount, parseNetwork, parseSecurity, type Device } fro
 import type { Range } from './source';
 
 const validStageName = /^[a-z][a-z0-9-_.]*$/;
+
+const copyOrAddFlags = { link: 'bool', chown: 'string', chmod: 'string', exclude: 'list' } as const;
+
+/** The flags each instruction takes, as BuildKit declares them; made once, not per instruction. */
+const flagSpecs = {
+  none: {},
+  from: { platform: 'string' },
+  run: { mount: 'list', network: 'string', security: 'string', device: 'list' },
+  copy: { ...copyOrAddFlags, from: 'string', parents: 'bool' },
+  add: { ...copyOrAddFlags, 'keep-git-dir': 'bool', checksum: 'string', unpack: 'bool' },
+  healthcheck: { interval: 'string', timeout: 'string', 'start-period': 'string', 'start-interval': 'string', retries: 'string' },
+} satisfies Record<string, FlagSpec>;
 
 class Converter {
   ok = true;
@@ -45,7 +57,7 @@ class Converter {
 
   /** Flags BuildKit never reads for this instruction: accepted, but said to be ignored. */
   ignoredFlags(): void {
-    FlagSet.read(this.node, {}, this.diagnostics, 'warning');
+    FlagSet.read(this.node, flagSpecs.none, this.diagnostics, 'warning');
   }
 
   get name(): string {
@@ -90,10 +102,10 @@ function convert(c: Converter): Instruction | undefined {
       return run(c);
     case 'cmd':
     case 'entrypoint':
-      c.flags({});
+      c.flags(flagSpecs.none);
       return { kind: node.instruction, node, command: c.commandLine() };
     case 'shell':
-      c.flags({});
+      c.flags(flagSpecs.none);
       if (node.args.length === 0) return c.fail('argument-count', 'SHELL requires at least one argument');
       if (!node.json) return c.fail('shell-not-json', `SHELL requires the arguments to be in JSON form: SHELL ["executable", "parameters"]`);
       return { kind: 'shell', node, shell: node.args };
@@ -102,7 +114,7 @@ function convert(c: Converter): Instruction | undefined {
       return copyOrAdd(c);
     case 'env':
     case 'label': {
-      c.flags({});
+      c.flags(flagSpecs.none);
       const pairs = keyValues(c);
       return pairs && { kind: node.instruction, node, pairs };
     }
@@ -110,7 +122,7 @@ function convert(c: Converter): Instruction | undefined {
       return arg(c);
     case 'expose':
       if (!c.atLeastOne()) return undefined;
-      c.flags({});
+      c.flags(flagSpecs.none);
       return { kind: 'expose', node, ports: node.args };
     case 'volume':
       return volume(c);
@@ -167,12 +179,12 @@ function from(c: Converter): Instruction | undefined {
   } else if (args.length !== 1) {
     return c.fail('argument-count', 'FROM requires either one or three arguments');
   }
-  const flags = c.flags({ platform: 'string' });
+  const flags = c.flags(flagSpecs.from);
   return { kind: 'from', node, image: args[0], name, platform: flags.string('platform') };
 }
 
 function run(c: Converter): Instruction | undefined {
-  const flags = c.flags({ mount: 'list', network: 'string', security: 'string', device: 'list' });
+  const flags = c.flags(flagSpecs.run);
   const mounts: RunMount[] = [];
   for (const flag of flags.list('mount')) {
     const m = parseMount(flag.value ?? '');
@@ -199,19 +211,15 @@ function copyOrAdd(c: Converter): Instruction | undefined {
   if (node.args.length < 2) {
     return c.fail('argument-count', `${c.name} requires at least two arguments, but only one was provided. Destination could not be determined`);
   }
-  const common = { link: 'bool', chown: 'string', chmod: 'string', exclude: 'list' } as const;
-  const flags =
-    kind === 'copy'
-      ? c.flags({ ...common, from: 'string', parents: 'bool' })
-      : c.flags({ ...common, 'keep-git-dir': 'bool', checksum: 'string', unpack: 'bool' });
+  const flags = c.flags(flagSpecs[kind]);
   const destination = node.args[node.args.length - 1];
   if (isHeredocMarker(destination.value)) return c.fail('heredoc-as-destination', `${c.name} cannot accept a heredoc as a destination`, destination.range);
-  const byName = new Map(node.heredocs.map((h) => [h.name, h]));
   const sources: Word[] = [];
   const contents: InlineFile[] = [];
-  for (const src of node.args.slice(0, -1)) {
+  for (let k = 0; k < node.args.length - 1; k++) {
+    const src = node.args[k];
     const marker = node.json ? undefined : parseHeredocMarker(src.value);
-    const heredoc = marker && !('error' in marker) ? byName.get(marker.name) : undefined;
+    const heredoc = marker && !('error' in marker) ? heredocNamed(node.heredocs, marker.name) : undefined;
     if (!marker || 'error' in marker || !heredoc) {
       sources.push(src);
       continue;
@@ -219,18 +227,22 @@ function copyOrAdd(c: Converter): Instruction | undefined {
     const data = marker.chomp ? chompHeredocContent(heredoc.content) : heredoc.content;
     contents.push({ name: marker.name, data, chomp: marker.chomp, expand: marker.expand, heredoc });
   }
-  const base = {
-    node,
-    sources,
-    contents,
-    destination,
-    chown: flags.string('chown'),
-    chmod: flags.string('chmod'),
-    link: flags.bool('link') ?? false,
-    exclude: flags.list('exclude'),
-  };
-  if (kind === 'copy') return { kind, ...base, from: flags.string('from'), parents: flags.bool('parents') ?? false };
-  return { kind, ...base, checksum: flags.string('checksum'), keepGitDir: flags.bool('keep-git-dir'), unpack: flags.bool('unpack') };
+  // Written out rather than spread from a shared part: spreading costs, on every COPY and ADD.
+  const chown = flags.string('chown');
+  const chmod = flags.string('chmod');
+  const link = flags.bool('link') ?? false;
+  const exclude = flags.list('exclude');
+  if (kind === 'copy') {
+    return { kind, node, sources, contents, destination, chown, chmod, link, exclude, from: flags.string('from'), parents: flags.bool('parents') ?? false };
+  }
+  const checksum = flags.string('checksum');
+  return { kind, node, sources, contents, destination, chown, chmod, link, exclude, checksum, keepGitDir: flags.bool('keep-git-dir'), unpack: flags.bool('unpack') };
+}
+
+/** The heredoc a source marker names: of two with one name, the later one. */
+function heredocNamed(heredocs: readonly Heredoc[], name: string): Heredoc | undefined {
+  for (let k = heredocs.length - 1; k >= 0; k--) if (heredocs[k].name === name) return heredocs[k];
+  return undefined;
 }
 
 function keyValues(c: Converter): KeyValue[] | undefined {
@@ -247,7 +259,7 @@ function keyValues(c: Converter): KeyValue[] | undefined {
 function arg(c: Converter): Instruction | undefined {
   const { node } = c;
   if (!c.atLeastOne()) return undefined;
-  c.flags({});
+  c.flags(flagSpecs.none);
   const args = [];
   for (const word of node.args) {
     const eq = word.value.indexOf('=');
@@ -260,7 +272,7 @@ function arg(c: Converter): Instruction | undefined {
 
 function volume(c: Converter): Instruction | undefined {
   if (!c.atLeastOne()) return undefined;
-  c.flags({});
+  c.flags(flagSpecs.none);
   const paths: Word[] = [];
   for (const word of c.node.args) {
     const value = word.value.trim();
@@ -272,7 +284,7 @@ function volume(c: Converter): Instruction | undefined {
 
 function oneWord(c: Converter, kind: 'workdir' | 'user' | 'maintainer'): Instruction | undefined {
   const value = c.exactlyOne();
-  c.flags({});
+  c.flags(flagSpecs.none);
   if (!value) return undefined;
   const node = c.node;
   if (kind === 'workdir') return { kind, node, path: value };
@@ -291,7 +303,7 @@ function healthcheck(c: Converter): HealthcheckInstruction | undefined {
     if (rest.length !== 0) return c.fail('invalid-healthcheck', 'HEALTHCHECK NONE takes no arguments');
     return { kind: 'healthcheck', node, test: ['NONE'], command: undefined, ...none };
   }
-  const flags = c.flags({ interval: 'string', timeout: 'string', 'start-period': 'string', 'start-interval': 'string', retries: 'string' });
+  const flags = c.flags(flagSpecs.healthcheck);
   if (type !== 'CMD') return c.fail('invalid-healthcheck', `Unknown type "${node.args[0].value}" in HEALTHCHECK (try CMD)`, node.args[0].range);
   const command = c.commandLine(rest);
   if (command.args.length === 0) return c.fail('invalid-healthcheck', 'Missing command after HEALTHCHECK CMD');
@@ -349,7 +361,7 @@ function onbuild(c: Converter): Instruction | undefined {
   const { node } = c;
   const trigger = node.trigger;
   if (!trigger) return c.fail('argument-count', 'ONBUILD requires at least one argument');
-  c.flags({});
+  c.flags(flagSpecs.none);
   const name = trigger.keyword.toUpperCase();
   if (name === 'ONBUILD') return c.fail('invalid-onbuild', 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed', trigger.keywordRange);
   if (name === 'MAINTAINER' || name === 'FROM') return c.fail('invalid-onbuild', `${name} isn't allowed as an ONBUILD trigger`, trigger.keywordRange);

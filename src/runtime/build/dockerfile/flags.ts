@@ -13,23 +13,22 @@ type FlagKind = 'bool' | 'string' | 'list';
 export type FlagSpec = Readonly<Record<string, FlagKind>>;
 
 export class FlagSet {
-  private readonly bools = new Map<string, boolean>();
-  private readonly strings = new Map<string, Flag>();
-  private readonly lists = new Map<string, Flag[]>();
+  /** By name: a bool flag's boolean, a string flag's Flag, a list flag's Flags (the spec says which). */
+  private readonly values = new Map<string, boolean | Flag | Flag[]>();
   /** False when a flag was reported. */
   ok = true;
 
   /** undefined when the flag was not given. */
   bool(name: string): boolean | undefined {
-    return this.bools.get(name);
+    return this.values.get(name) as boolean | undefined;
   }
 
   string(name: string): Flag | undefined {
-    return this.strings.get(name);
+    return this.values.get(name) as Flag | undefined;
   }
 
   list(name: string): readonly Flag[] {
-    return this.lists.get(name) ?? [];
+    return (this.values.get(name) as Flag[] | undefined) ?? [];
   }
 
   /** Reads the node's flags against `spec`; `severity` lowers reports for flags BuildKit ignores. */
@@ -41,33 +40,35 @@ export class FlagSet {
       diagnostics.push(diagnostic(code, message, flag.range, severity));
       if (severity === undefined || severity === 'error') set.ok = false;
     };
+    const values = set.values;
     for (const flag of node.flags) {
-      const display = `--${flag.name}`;
       const kind = Object.prototype.hasOwnProperty.call(spec, flag.name) ? spec[flag.name] : undefined;
       if (kind === undefined) {
         const known = Object.keys(spec);
         const hint = known.length > 0 ? ` (${node.keyword.toUpperCase()} takes ${known.map((k) => `--${k}`).join(', ')})` : '';
-        report('unknown-flag', `unknown flag: ${display}${hint}`, flag);
+        report('unknown-flag', `unknown flag: --${flag.name}${hint}`, flag);
         continue;
       }
-      if (kind !== 'list' && (set.bools.has(flag.name) || set.strings.has(flag.name))) {
-        report('duplicate-flag', `duplicate flag specified: ${display}`, flag);
+      if (kind !== 'list' && values.has(flag.name)) {
+        report('duplicate-flag', `duplicate flag specified: --${flag.name}`, flag);
         continue;
       }
       if (kind === 'bool') {
         const v = flag.value?.toLowerCase();
-        if (v === '') report('flag-syntax', `missing a value on flag: ${display}`, flag);
-        else if (v === undefined || v === 'true') set.bools.set(flag.name, true);
-        else if (v === 'false') set.bools.set(flag.name, false);
-        else report('flag-syntax', `expecting boolean value for flag ${display}, not: ${flag.value}`, flag);
+        if (v === '') report('flag-syntax', `missing a value on flag: --${flag.name}`, flag);
+        else if (v === undefined || v === 'true') values.set(flag.name, true);
+        else if (v === 'false') values.set(flag.name, false);
+        else report('flag-syntax', `expecting boolean value for flag --${flag.name}, not: ${flag.value}`, flag);
         continue;
       }
       if (flag.value === undefined) {
-        report('flag-syntax', `missing a value on flag: ${display}`, flag);
+        report('flag-syntax', `missing a value on flag: --${flag.name}`, flag);
         continue;
       }
-      if (kind === 'string') set.strings.set(flag.name, flag);
-      else set.lists.set(flag.name, [...set.list(flag.name), flag]);
+      const list = kind === 'list' ? (values.get(flag.name) as Flag[] | undefined) : undefined;
+      if (kind === 'string') values.set(flag.name, flag);
+      else if (list) list.push(flag);
+      else values.set(flag.name, [flag]);
     }
     return set;
   }

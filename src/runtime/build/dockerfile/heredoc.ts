@@ -41,6 +41,8 @@ function countQuotes(s: string): number {
  * rejects the Dockerfile).
  */
 export function parseHeredocMarker(word: string): HeredocMarker | undefined | { error: string } {
+  // Most words are not markers: say so before running the pattern.
+  if (!word.includes('<<')) return undefined;
   const m = markerRe.exec(word);
   if (!m || m[3] === '') return undefined;
   const rest = m[3];
