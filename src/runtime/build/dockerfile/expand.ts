@@ -11,6 +11,7 @@
  */
 
 import type { Flag, Word } from './ast';
+import { isSpace } from './chars';
 import { diagnostic, type Diagnostic } from './diagnostics';
 import type { InlineFile, Instruction, KeyValue, RunMount } from './instructions';
 import { parseMount, type Parsed } from './run-options';
@@ -19,7 +20,17 @@ import type { Range } from './source';
 
 /** Text the lexer would return unchanged: no `$`, no quotes, no escape token. */
 function isLiteral(value: string, escapeToken: string): boolean {
-  return !/[$'"]/.test(value) && !value.includes(escapeToken);
+  const escape = escapeToken.charCodeAt(0);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x24 || c === 0x27 || c === 0x22 || c === escape) return false;
+  }
+  return true;
+}
+
+function hasSpace(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (isSpace(value.charCodeAt(i))) return true;
+  return false;
 }
 
 class Expander {
@@ -47,56 +58,81 @@ class Expander {
     return r.value;
   }
 
+  // What expands to itself is returned as it is: most values have no variables, and the
+  // model keeps every step's expansion, so copies would only be more for the GC to carry.
+
   word(w: Word): Word {
-    return { value: this.text(w.value, w.range), range: w.range };
+    const value = this.text(w.value, w.range);
+    return value === w.value ? w : { value, range: w.range };
   }
 
-  words(list: readonly Word[]): Word[] {
-    return list.map((w) => this.word(w));
+  words(list: readonly Word[]): readonly Word[] {
+    return same(list, list.map((w) => this.word(w)));
   }
 
   flag(f: Flag | undefined): Flag | undefined {
     if (!f || f.value === undefined) return f;
-    return { ...f, value: this.text(f.value, f.valueRange ?? f.range) };
+    const value = this.text(f.value, f.valueRange ?? f.range);
+    return value === f.value ? f : { ...f, value };
   }
 
-  pairs(list: readonly KeyValue[]): KeyValue[] {
-    return list.map((p) => ({ key: this.word(p.key), value: this.word(p.value), legacy: p.legacy }));
-  }
-
-  /** Heredoc bodies expand with `\` as the escape and quotes kept as text. */
-  files(list: readonly InlineFile[]): InlineFile[] {
-    return list.map((f) =>
-      f.expand ? { ...f, data: this.text(f.data, f.heredoc.bodyRange, { escapeToken: '\\', skipProcessQuotes: true }) } : f,
+  pairs(list: readonly KeyValue[]): readonly KeyValue[] {
+    return same(
+      list,
+      list.map((p) => {
+        const key = this.word(p.key);
+        const value = this.word(p.value);
+        return key === p.key && value === p.value ? p : { key, value, legacy: p.legacy };
+      }),
     );
   }
 
-  mounts(list: readonly RunMount[]): RunMount[] {
-    return list.map((m) => {
-      const range = m.flag.valueRange ?? m.flag.range;
-      const expand = (v: string): Parsed<string> => {
-        const r = processWord(v, this.env, { escapeToken: this.escapeToken });
-        return r.error ? { error: r.error.message } : { value: r.value };
-      };
-      const parsed = parseMount(m.flag.value ?? '', expand);
-      if ('error' in parsed) {
-        this.diagnostics.push(diagnostic('invalid-mount', parsed.error, range));
-        this.ok = false;
-        return m;
-      }
-      return { flag: m.flag, mount: parsed.value };
-    });
+  /** Heredoc bodies expand with `\` as the escape and quotes kept as text. */
+  files(list: readonly InlineFile[]): readonly InlineFile[] {
+    return same(
+      list,
+      list.map((f) => {
+        if (!f.expand) return f;
+        const data = this.text(f.data, f.heredoc.bodyRange, { escapeToken: '\\', skipProcessQuotes: true });
+        return data === f.data ? f : { ...f, data };
+      }),
+    );
+  }
+
+  mounts(list: readonly RunMount[]): readonly RunMount[] {
+    return same(list, list.map((m) => this.mount(m)));
+  }
+
+  private mount(m: RunMount): RunMount {
+    // Without a variable, quote or escape the typed conversion has read it all already.
+    if (isLiteral(m.flag.value ?? '', this.escapeToken)) return m;
+    const expand = (v: string): Parsed<string> => {
+      const r = processWord(v, this.env, { escapeToken: this.escapeToken });
+      return r.error ? { error: r.error.message } : { value: r.value };
+    };
+    const parsed = parseMount(m.flag.value ?? '', expand);
+    if ('error' in parsed) {
+      this.diagnostics.push(diagnostic('invalid-mount', parsed.error, m.flag.valueRange ?? m.flag.range));
+      this.ok = false;
+      return m;
+    }
+    return { flag: m.flag, mount: parsed.value };
   }
 
   /** EXPOSE: each word expands and splits (`EXPOSE $PORTS`). */
-  split(list: readonly Word[]): Word[] {
+  split(list: readonly Word[]): readonly Word[] {
     const out: Word[] = [];
     for (const w of list) {
+      // A literal word without spaces is one word, itself.
+      if (w.value !== '' && isLiteral(w.value, this.escapeToken) && !hasSpace(w.value)) {
+        out.push(w);
+        continue;
+      }
       const r = processWords(w.value, this.env, { escapeToken: this.escapeToken });
       if (r.error) this.report(r.error.message, w.range);
       else for (const value of r.words) out.push({ value, range: w.range });
     }
-    return out;
+    return same(list, out);
   }
 
   /** COPY --from names a stage or an image, never through a variable. */
@@ -127,40 +163,51 @@ function expandWith(x: Expander, i: Instruction): Instruction {
   switch (i.kind) {
     case 'env':
     case 'label':
-      return { ...i, pairs: x.pairs(i.pairs) };
+      return withChanges(i, { pairs: x.pairs(i.pairs) });
     case 'copy':
-      return {
-        ...i,
+      return withChanges(i, {
         from: x.fromFlag(i.from),
         chown: x.flag(i.chown),
         chmod: x.flag(i.chmod),
         sources: x.words(i.sources),
         destination: x.word(i.destination),
         contents: x.files(i.contents),
-      };
+      });
     case 'add':
-      return {
-        ...i,
+      return withChanges(i, {
         chown: x.flag(i.chown),
         chmod: x.flag(i.chmod),
         checksum: x.flag(i.checksum),
         sources: x.words(i.sources),
         destination: x.word(i.destination),
         contents: x.files(i.contents),
-      };
+      });
     case 'workdir':
-      return { ...i, path: x.word(i.path) };
+      return withChanges(i, { path: x.word(i.path) });
     case 'user':
-      return { ...i, user: x.word(i.user) };
+      return withChanges(i, { user: x.word(i.user) });
     case 'volume':
-      return { ...i, paths: x.words(i.paths) };
+      return withChanges(i, { paths: x.words(i.paths) });
     case 'stopsignal':
-      return { ...i, signal: x.word(i.signal) };
+      return withChanges(i, { signal: x.word(i.signal) });
     case 'run':
-      return { ...i, mounts: x.mounts(i.mounts) };
+      return withChanges(i, { mounts: x.mounts(i.mounts) });
     case 'expose':
-      return { ...i, ports: x.split(i.ports) };
+      return withChanges(i, { ports: x.split(i.ports) });
     default:
       return i;
   }
+}
+
+/** `i` with `changes`, or `i` itself when every change is the value it already has. */
+function withChanges<T extends Instruction>(i: T, changes: Partial<T>): T {
+  for (const key in changes) if (changes[key] !== i[key]) return { ...i, ...changes };
+  return i;
+}
+
+/** `list`, unless `mapped` (its image) differs from it. */
+function same<T>(list: readonly T[], mapped: readonly T[]): readonly T[] {
+  if (mapped.length !== list.length) return mapped;
+  for (let k = 0; k < list.length; k++) if (mapped[k] !== list[k]) return mapped;
+  return list;
 }
