@@ -31,10 +31,15 @@ export function cacheKey(...parts: unknown[]): string {
 
 /**
  * A file digest is trusted while the file's stat is unchanged. Any write moves ctime
- * (which no `touch -r` can restore); dev and ino catch a file replaced by another.
+ * (which no `touch -r` can restore); dev and ino catch a file replaced by another. Times in
+ * whole microseconds: numbers compare without building a string per file.
  */
-function signature(stat: fs.Stats): string {
-  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+type Remembered = [dev: number, ino: number, size: number, mtimeUs: number, ctimeUs: number, digest: string];
+
+const us = (ms: number) => Math.round(ms * 1000);
+
+function unchanged(r: Remembered, stat: fs.Stats): boolean {
+  return r[0] === stat.dev && r[1] === stat.ino && r[2] === stat.size && r[3] === us(stat.mtimeMs) && r[4] === us(stat.ctimeMs);
 }
 
 /**
@@ -45,7 +50,7 @@ function signature(stat: fs.Stats): string {
 const SETTLED_MS = 1000;
 
 export class BuildCache {
-  private fileDigests: Record<string, string> | undefined;
+  private fileDigests: Record<string, Remembered> | undefined;
   private fileDigestsChanged = false;
   /** Blobs and layers this build has seen in the store already: each is checked once. */
   private readonly present = new Set<string>();
@@ -94,23 +99,22 @@ export class BuildCache {
   /** sha256 of a regular file's content, remembered by its stat: an unchanged file is not read again. */
   async fileDigest(file: string, stat: fs.Stats): Promise<string> {
     const digests = this.loadFileDigests();
-    const sig = signature(stat);
     const known = digests[file];
-    if (known !== undefined && known.startsWith(`${sig} `)) return known.slice(sig.length + 1);
+    if (Array.isArray(known) && unchanged(known, stat)) return known[5];
     const hash = createHash('sha256');
     for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     const digest = hash.digest('hex');
     if (Date.now() - Math.max(stat.mtimeMs, stat.ctimeMs) > SETTLED_MS) {
-      digests[file] = `${sig} ${digest}`;
+      digests[file] = [stat.dev, stat.ino, stat.size, us(stat.mtimeMs), us(stat.ctimeMs), digest];
       this.fileDigestsChanged = true;
     }
     return digest;
   }
 
-  private loadFileDigests(): Record<string, string> {
+  private loadFileDigests(): Record<string, Remembered> {
     if (!this.fileDigests) {
       try {
-        this.fileDigests = JSON.parse(fs.readFileSync(this.digestsFile, 'utf8')) as Record<string, string>;
+        this.fileDigests = JSON.parse(fs.readFileSync(this.digestsFile, 'utf8')) as Record<string, Remembered>;
       } catch (err) {
         // Missing, or torn by a crash (written without fsync): digests are only a shortcut.
         if (errnoCode(err) !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;

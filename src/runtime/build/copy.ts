@@ -16,6 +16,7 @@
  * keep their attributes; new ones are 0755 root. Everything is owned by 0:0 unless
  * `--chown` (a user without a group means the same number for both, as Docker does).
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -88,20 +89,24 @@ const isUrl = (s: string) => /^https?:\/\//i.test(s);
 export async function readSources(o: SourceInputs): Promise<CopySources> {
   const i = o.instruction;
   const matches = await matchSources(o, new PathMatcher(i.exclude.map((f) => f.value ?? '')));
-  const material: unknown[] = i.contents.map((f) => [f.name, cacheKey(f.data)]);
+  // Fields end in NUL, which no path, link target or URL holds, and every record has five:
+  // the text parses one way only (and costs less than JSON of a thousand small arrays).
+  const records: string[] = [];
+  const record = (name: string, kind: string, mode: number | '', link: string, digest: string) => records.push(`${name}\0${kind}\0${mode}\0${link}\0${digest}\0`);
+  for (const f of i.contents) record(f.name, 'inline', '', '', cacheKey(f.data));
   for (const m of matches) {
     if (m.download) {
-      material.push([m.download.url, await o.fileDigest(m.download.file, m.download.stat)]);
+      record(m.download.url, 'url', '', '', await o.fileDigest(m.download.file, m.download.stat));
       continue;
     }
     for (const e of [m.entry!, ...(m.below ?? [])]) {
       const s = e.stat;
       const kind = s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'other';
-      material.push([e.rel, kind, s.mode & 0o7777, kind === 'l' ? fs.readlinkSync(e.hostPath) : '', kind === 'f' ? await o.fileDigest(e.hostPath, s) : '']);
+      record(e.rel, kind, s.mode & 0o7777, kind === 'l' ? fs.readlinkSync(e.hostPath) : '', kind === 'f' ? await o.fileDigest(e.hostPath, s) : '');
     }
   }
   const kind = matches.length + i.contents.length > 1 ? 'multi' : matches[0]?.entry?.stat.isDirectory() ? 'dir' : 'file';
-  return { digest: cacheKey(material), matches, kind };
+  return { digest: createHash('sha256').update(records.join('')).digest('hex'), matches, kind };
 }
 
 export async function planCopy(o: CopyInputs, sources: CopySources): Promise<CopyPlan> {

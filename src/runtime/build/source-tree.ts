@@ -33,21 +33,25 @@ export class SourceTree {
   /** The context directory without what `ignore` excludes. */
   static fromDirectory(dir: string, ignore: PathMatcher): SourceTree {
     const files = new Map<string, string>();
+    // Names from readdir hold no `/` and are never `.` or `..`: joined by hand, since
+    // path.join's normalising was most of a walk over a thousand files.
+    const root = path.resolve(dir);
+    const host = (rel: string) => (root === '/' ? `/${rel}` : `${root}/${rel}`);
     const walk = (rel: string, excludedAbove: boolean) => {
-      const abs = rel === '' ? dir : path.join(dir, rel);
+      const abs = rel === '' ? root : host(rel);
       for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
         const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
         const excluded = !ignore.empty && ignore.excludes(child);
         if (!excluded) {
           // A directory kept only for an exception below it still needs its entry.
-          for (let p = rel; p !== '' && !files.has(p); p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') files.set(p, path.join(dir, p));
-          files.set(child, path.join(dir, child));
+          for (let p = rel; p !== '' && !files.has(p); p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') files.set(p, host(p));
+          files.set(child, host(child));
         }
         if (entry.isDirectory() && (!excluded || ignore.mayIncludeBelow(child))) walk(child, excludedAbove || excluded);
       }
     };
     walk('', false);
-    return new SourceTree(files, dir);
+    return new SourceTree(files, root);
   }
 
   /** The merged filesystem of a stack of extracted layers. */
