@@ -27,7 +27,9 @@ export function ignoredCodes(syntax: ParseResult): (code: string, line: number) 
   const file = new Set(syntax.comments.flatMap((c) => codes(fileRe.exec(c.value)?.[1] ?? '')));
   const byLine = new Map<number, Set<string>>();
   for (const node of syntax.nodes) {
-    const here = commentsAbove(syntax, node.range.start.line).flatMap((c) => codes(lineRe.exec(c.value)?.[1] ?? ''));
+    const above = commentsAbove(syntax, node.range.start.line);
+    if (above.length === 0) continue;
+    const here = above.flatMap((c) => codes(lineRe.exec(c.value)?.[1] ?? ''));
     if (here.length === 0) continue;
     for (let l = node.range.start.line; l <= node.range.end.line; l++) byLine.set(l, new Set(here));
   }

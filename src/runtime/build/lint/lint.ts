@@ -94,7 +94,7 @@ export async function lint(text: string, options: LintOptions = {}): Promise<Lin
   // asked first (the bases need only the FROM lines) and the file is modelled once.
   const images = await resolveImages(stageBases(syntax, modelOptions), options.port);
   const model = buildModel(syntax, { ...modelOptions, imageEnv: (ref) => images.get(ref)?.env });
-  const ctx: RuleContext = { text, lines: text.split(/\r?\n/), model, images, port: options.port ?? {}, platform: options.platform ?? host };
+  const ctx: RuleContext = { text, lines: physicalLines(text), model, images, port: options.port ?? {}, platform: options.platform ?? host };
 
   const found: LintDiagnostic[] = [];
   const check = model.syntax.check;
@@ -119,6 +119,13 @@ export async function lint(text: string, options: LintOptions = {}): Promise<Lin
   const diagnostics = found.filter((d) => !ignored(d.code, d.range.start.line));
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return { model, diagnostics };
+}
+
+/** The lines `\n` or `\r\n` end: `text.split(/\r?\n/)` without a pattern match per line. */
+function physicalLines(text: string): string[] {
+  const lines = text.split('\n');
+  for (let k = 0; k < lines.length; k++) if (lines[k].endsWith('\r')) lines[k] = lines[k].slice(0, -1);
+  return lines;
 }
 
 /** What the store knows of every external base image (undefined: not present, or no store). */

@@ -5,7 +5,7 @@
  */
 
 import type { Range, RunInstruction, Stage, Step } from '../dockerfile/dockerfile';
-import { findInSource, isImageReference, isRemote, parseImageName, program, runScript, simpleCommands, stageChain, type SimpleCommand } from './helpers';
+import { findInSource, isImageReference, isRemote, parseImageName, program, runScript, simpleCommands, stageChain, type Program, type SimpleCommand } from './helpers';
 import type { Fix, LintRule, RuleContext } from './rule';
 
 const wiki = (id: string) => `https://github.com/hadolint/hadolint/wiki/${id}`;
@@ -18,10 +18,14 @@ interface RunStep {
   readonly stage: Stage;
   readonly step: Step;
   readonly run: RunInstruction;
+  /** The RUN's script. */
+  readonly script: string;
   readonly commands: readonly SimpleCommand[];
+  /** The program each command runs, in the same order. */
+  readonly programs: readonly Program[];
 }
 
-// Every practice rule walks the RUNs: split their scripts once per lint, not once per rule.
+// Every practice rule walks the RUNs: read their scripts once per lint, not once per rule.
 const runsByContext = new WeakMap<RuleContext, RunStep[]>();
 
 /** Every RUN with its simple commands (exec form included: its words are one command). */
@@ -31,23 +35,35 @@ function runs(ctx: RuleContext): RunStep[] {
   const out: RunStep[] = [];
   for (const stage of ctx.model.stages) {
     for (const step of stage.steps) {
-      if (step.instruction.kind === 'run') out.push({ stage, step, run: step.instruction, commands: simpleCommands(runScript(step.instruction)) });
+      if (step.instruction.kind !== 'run') continue;
+      const script = runScript(step.instruction);
+      const commands = simpleCommands(script);
+      out.push({ stage, step, run: step.instruction, script, commands, programs: commands.map(program) });
     }
   }
   runsByContext.set(ctx, out);
   return out;
 }
 
-/** The commands running `name` with one of `subcommands` as their first non-option argument. */
-function invocations(commands: readonly SimpleCommand[], names: readonly string[], subcommands: readonly string[]): { args: readonly string[] }[] {
-  return commands
-    .map(program)
-    .filter((p) => names.includes(p.name) && subcommands.includes(p.args.find((a) => !a.startsWith('-')) ?? ''))
-    .map((p) => ({ args: p.args }));
+/** The programs named `name` with one of `subcommands` as their first non-option argument. */
+function invocations(programs: readonly Program[], names: readonly string[], subcommands: readonly string[]): Program[] {
+  return programs.filter((p) => names.includes(p.name) && subcommands.includes(p.args.find((a) => !a.startsWith('-')) ?? ''));
 }
 
 /** A cache mount on `dir` makes the package manager's cache cheap to keep. */
 const cachesDir = (run: RunInstruction, dir: RegExp) => run.mounts.some((m) => m.mount?.type === 'cache' && dir.test(m.mount.target ?? ''));
+
+// What findings point at in a RUN's source; group 1 is where a fix inserts an option.
+// Constants, so findInSource compiles each once.
+const aptGetInstall = /\bapt-get\b[^&|;\n]*?\b(install)\b/;
+const aptInstall = /\bapt(-get)?\b[^&|;\n]*?\binstall\b/;
+const aptUpgrade = /\bapt(-get)?\b[^&|;\n]*?\b(dist-|full-)?upgrade\b/;
+const apkAdd = /\bapk\b[^&|;\n]*?\b(add)\b/;
+const pipInstall = /\bpip3?\b[^&|;\n]*?\b(install)\b/;
+const cdCommand = /(?<=^|[\s;&|(])cd(?=\s)/;
+const sudoCommand = /\bsudo\b/;
+const wgetCommand = /\bwget\b/;
+const pipe = /[^|]\|[^|]/;
 
 /** An edit inserting `text` after the first match of `re`'s group 1 in the RUN. */
 function insertAfter(ctx: RuleContext, run: RunInstruction, re: RegExp, text: string, title: string): Fix[] {
@@ -105,11 +121,11 @@ const aptGetYes = practice({
   description: 'Use the -y switch to avoid manual input: apt-get -y install <package>',
   explanation: 'A build has no terminal to answer apt-get\'s "Do you want to continue?"; without -y the install aborts.',
   check(ctx, report) {
-    for (const { run, commands } of runs(ctx)) {
-      for (const { args } of invocations(commands, ['apt-get'], ['install'])) {
+    for (const { run, programs } of runs(ctx)) {
+      for (const { args } of invocations(programs, ['apt-get'], ['install'])) {
         if (args.some((a) => /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-qq|-q=2)$/.test(a))) continue;
-        const fixes = insertAfter(ctx, run, /\bapt-get\b[^&|;\n]*?\b(install)\b/, ' -y', 'Add -y');
-        report(commandRange(ctx, run, /\bapt-get\b[^&|;\n]*?\binstall\b/), 'apt-get install without -y waits for an answer no build can give', fixes);
+        const fixes = insertAfter(ctx, run, aptGetInstall, ' -y', 'Add -y');
+        report(commandRange(ctx, run, aptGetInstall), 'apt-get install without -y waits for an answer no build can give', fixes);
       }
     }
   },
@@ -122,11 +138,11 @@ const aptGetNoInstallRecommends = practice({
   description: 'Avoid additional packages by specifying --no-install-recommends',
   explanation: 'apt-get installs "recommended" packages too by default, often doubling an image\'s size with things nothing uses.',
   check(ctx, report) {
-    for (const { run, commands } of runs(ctx)) {
-      for (const { args } of invocations(commands, ['apt-get'], ['install'])) {
+    for (const { run, programs } of runs(ctx)) {
+      for (const { args } of invocations(programs, ['apt-get'], ['install'])) {
         if (args.some((a) => a === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(a))) continue;
-        const fixes = insertAfter(ctx, run, /\bapt-get\b[^&|;\n]*?\b(install)\b/, ' --no-install-recommends', 'Add --no-install-recommends');
-        report(commandRange(ctx, run, /\bapt-get\b[^&|;\n]*?\binstall\b/), 'apt-get install without --no-install-recommends', fixes);
+        const fixes = insertAfter(ctx, run, aptGetInstall, ' --no-install-recommends', 'Add --no-install-recommends');
+        report(commandRange(ctx, run, aptGetInstall), 'apt-get install without --no-install-recommends', fixes);
       }
     }
   },
@@ -139,10 +155,10 @@ const aptListsNotCleaned = practice({
   description: 'Delete the apt-get lists after installing something',
   explanation: 'apt-get update downloads package lists (tens of MB) into /var/lib/apt/lists; unless the same RUN removes them they stay in the layer. End the RUN with `rm -rf /var/lib/apt/lists/*`, or use a cache mount.',
   check(ctx, report) {
-    for (const { run, commands } of runs(ctx)) {
-      if (invocations(commands, ['apt-get', 'apt'], ['install']).length === 0) continue;
-      if (/\brm\b[^&|;\n]*\/var\/lib\/apt\/lists/.test(runScript(run)) || cachesDir(run, /^\/var\/lib\/apt/)) continue;
-      report(commandRange(ctx, run, /\bapt(-get)?\b[^&|;\n]*?\binstall\b/), 'The apt lists stay in the layer: remove /var/lib/apt/lists/* in the same RUN');
+    for (const { run, script, programs } of runs(ctx)) {
+      if (invocations(programs, ['apt-get', 'apt'], ['install']).length === 0) continue;
+      if (/\brm\b[^&|;\n]*\/var\/lib\/apt\/lists/.test(script) || cachesDir(run, /^\/var\/lib\/apt/)) continue;
+      report(commandRange(ctx, run, aptInstall), 'The apt lists stay in the layer: remove /var/lib/apt/lists/* in the same RUN');
     }
   },
 });
@@ -154,9 +170,9 @@ const aptGetUpgrade = practice({
   description: 'Do not use apt-get upgrade or dist-upgrade',
   explanation: 'Upgrading inside a build makes the result depend on the day it ran. Use a newer base image instead.',
   check(ctx, report) {
-    for (const { run, commands } of runs(ctx)) {
-      if (invocations(commands, ['apt-get', 'apt'], ['upgrade', 'dist-upgrade', 'full-upgrade']).length === 0) continue;
-      report(commandRange(ctx, run, /\bapt(-get)?\b[^&|;\n]*?\b(dist-|full-)?upgrade\b/), 'apt-get upgrade makes the image depend on the day it was built: use a newer base image');
+    for (const { run, programs } of runs(ctx)) {
+      if (invocations(programs, ['apt-get', 'apt'], ['upgrade', 'dist-upgrade', 'full-upgrade']).length === 0) continue;
+      report(commandRange(ctx, run, aptUpgrade), 'apt-get upgrade makes the image depend on the day it was built: use a newer base image');
     }
   },
 });
@@ -168,8 +184,8 @@ const cdInsteadOfWorkdir = practice({
   description: 'Use WORKDIR to switch to a directory',
   explanation: '`cd` lasts only until the end of its RUN; WORKDIR sets the directory for every later instruction and for the container, and documents it.',
   check(ctx, report) {
-    for (const { run, commands } of runs(ctx)) {
-      if (commands.some((c) => program(c).name === 'cd')) report(commandRange(ctx, run, /(?<=^|[\s;&|(])cd(?=\s)/), 'Use WORKDIR to switch to a directory');
+    for (const { run, programs } of runs(ctx)) {
+      if (programs.some((p) => p.name === 'cd')) report(commandRange(ctx, run, cdCommand), 'Use WORKDIR to switch to a directory');
     }
   },
 });
@@ -215,7 +231,7 @@ const sudoUsed = practice({
   explanation: 'RUN already runs as the USER in effect; sudo needs a tty and a sudoers setup and behaves differently across images. Switch with USER instead, or use gosu in entrypoints.',
   check(ctx, report) {
     for (const { run, commands } of runs(ctx)) {
-      if (commands.some((c) => c.words[0] === 'sudo')) report(commandRange(ctx, run, /\bsudo\b/), 'Do not use sudo: switch users with USER');
+      if (commands.some((c) => c.words[0] === 'sudo')) report(commandRange(ctx, run, sudoCommand), 'Do not use sudo: switch users with USER');
     }
   },
 });
@@ -237,12 +253,12 @@ const pipefailMissing = practice({
   description: 'Set the SHELL option -o pipefail before RUN with a pipe in it',
   explanation: 'A pipeline\'s status is its last command\'s: `curl … | tar x` succeeds when curl fails. `SHELL ["/bin/sh", "-o", "pipefail", "-c"]` (or `set -o pipefail` in the RUN) makes the build stop.',
   check(ctx, report) {
-    for (const { stage, step, run, commands } of runs(ctx)) {
+    for (const { stage, step, run, script, commands } of runs(ctx)) {
       if (!run.command.prependShell || !commands.some((c) => c.next === '|')) continue;
-      if (/\bset\b[^\n;&|]*\bpipefail\b/.test(runScript(run))) continue;
+      if (/\bset\b[^\n;&|]*\bpipefail\b/.test(script)) continue;
       const shell = shellOf(ctx, stage, step);
       if (shell?.includes('pipefail') || (shell && !/(^|\/)(ba|z|k|a|)sh$/.test(shell[0] ?? ''))) continue;
-      report(commandRange(ctx, run, /[^|]\|[^|]/), 'A pipe without pipefail hides the failure of all but its last command');
+      report(commandRange(ctx, run, pipe), 'A pipe without pipefail hides the failure of all but its last command');
     }
   },
 });
@@ -273,10 +289,10 @@ const apkNoCache = practice({
   description: 'Use the --no-cache switch to avoid the need to use --update and remove /var/cache/apk/*',
   explanation: '`apk add` keeps the package index in /var/cache/apk; `--no-cache` fetches it without storing it in the layer.',
   check(ctx, report) {
-    for (const { run, commands } of runs(ctx)) {
-      for (const { args } of invocations(commands, ['apk'], ['add'])) {
-        if (args.includes('--no-cache') || cachesDir(run, /^\/var\/cache\/apk/) || /\brm\b[^&|;\n]*\/var\/cache\/apk/.test(runScript(run))) continue;
-        report(commandRange(ctx, run, /\bapk\b[^&|;\n]*?\badd\b/), 'apk add without --no-cache keeps the index in the layer', insertAfter(ctx, run, /\bapk\b[^&|;\n]*?\b(add)\b/, ' --no-cache', 'Add --no-cache'));
+    for (const { run, script, programs } of runs(ctx)) {
+      for (const { args } of invocations(programs, ['apk'], ['add'])) {
+        if (args.includes('--no-cache') || cachesDir(run, /^\/var\/cache\/apk/) || /\brm\b[^&|;\n]*\/var\/cache\/apk/.test(script)) continue;
+        report(commandRange(ctx, run, apkAdd), 'apk add without --no-cache keeps the index in the layer', insertAfter(ctx, run, apkAdd, ' --no-cache', 'Add --no-cache'));
       }
     }
   },
@@ -289,11 +305,11 @@ const pipNoCacheDir = practice({
   description: 'Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`',
   explanation: 'pip keeps downloaded wheels in ~/.cache/pip, which then ships in the layer. `--no-cache-dir` (or PIP_NO_CACHE_DIR, or a cache mount) avoids it.',
   check(ctx, report) {
-    for (const { step, run, commands } of runs(ctx)) {
+    for (const { step, run, programs } of runs(ctx)) {
       if (step.scope.get('PIP_NO_CACHE_DIR') !== undefined || cachesDir(run, /\.cache\/pip|\/pip/)) continue;
-      for (const { args } of invocations(commands, ['pip', 'pip3'], ['install'])) {
+      for (const { args } of invocations(programs, ['pip', 'pip3'], ['install'])) {
         if (args.includes('--no-cache-dir')) continue;
-        report(commandRange(ctx, run, /\bpip3?\b[^&|;\n]*?\binstall\b/), 'pip install without --no-cache-dir keeps its cache in the layer', insertAfter(ctx, run, /\bpip3?\b[^&|;\n]*?\b(install)\b/, ' --no-cache-dir', 'Add --no-cache-dir'));
+        report(commandRange(ctx, run, pipInstall), 'pip install without --no-cache-dir keeps its cache in the layer', insertAfter(ctx, run, pipInstall, ' --no-cache-dir', 'Add --no-cache-dir'));
       }
     }
   },
@@ -307,10 +323,10 @@ const curlAndWget = practice({
   explanation: 'Installing and using two download tools costs space for nothing; pick one.',
   check(ctx, report) {
     const all = runs(ctx);
-    const uses = (name: string) => all.filter((r) => r.commands.some((c) => program(c).name === name));
+    const uses = (name: string) => all.filter((r) => r.programs.some((p) => p.name === name));
     const [curl, wget] = [uses('curl'), uses('wget')];
     if (curl.length === 0 || wget.length === 0) return;
-    for (const r of wget) report(commandRange(ctx, r.run, /\bwget\b/), 'Both wget and curl are used: pick one');
+    for (const r of wget) report(commandRange(ctx, r.run, wgetCommand), 'Both wget and curl are used: pick one');
   },
 });
 
