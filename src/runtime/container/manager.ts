@@ -21,7 +21,7 @@ import { Container, ContainerConfig, CreateOptions, ExecOptions, RuntimeState } 
 import { DEFAULT_STOP_TIMEOUT } from './defaults';
 import { generateName, VALID_NAME } from './names';
 import { IdMapping } from './oci-spec';
-import { AttachStreams, HelperPort, ImagePort, RootfsPort } from './ports';
+import { AttachStreams, HelperPort, ImagePort, RootfsPort, RunnableImage } from './ports';
 import { signalNumber } from './signals';
 import { buildSpec, effectiveProcess, hasLimits, mergeEnv } from './spec-builder';
 import { ContainerStateStore, currentBootId, processStartTime } from './state-store';
@@ -38,8 +38,12 @@ export interface ManagerDeps {
   cgroupsPath?: (id: string) => string | undefined;
 }
 
+/** Images the manager keeps by id (see imageById). */
+const IMAGE_CACHE = 16;
+
 export class ContainerManager {
   readonly states: ContainerStateStore;
+  private readonly runnable = new Map<string, RunnableImage>();
 
   constructor(private readonly deps: ManagerDeps) {
     this.states = new ContainerStateStore(deps.paths.containers);
@@ -47,6 +51,22 @@ export class ContainerManager {
 
   private emit(type: ContainerEventType, c: ContainerConfig, extra: { exitCode?: number; signal?: string } = {}) {
     return this.deps.events.append({ type, id: c.id, name: c.name, ...extra });
+  }
+
+  /**
+   * An image found by its id (its config digest) is the same image for good: the same
+   * config and layers. Finding one by id means reading every manifest in the store, so
+   * the last few stay here (the layers are checked on every start anyway).
+   */
+  private async imageById(id: string): Promise<RunnableImage> {
+    return this.runnable.get(id) ?? this.remember(await this.deps.images.resolveForRun(id));
+  }
+
+  private remember(image: RunnableImage): RunnableImage {
+    this.runnable.delete(image.id);
+    this.runnable.set(image.id, image);
+    if (this.runnable.size > IMAGE_CACHE) this.runnable.delete(this.runnable.keys().next().value!);
+    return image;
   }
 
   /** The store-wide lock of container names (name-index.ts). */
@@ -60,6 +80,7 @@ export class ContainerManager {
 
   async create(options: CreateOptions): Promise<Container> {
     const image = await this.deps.images.resolveForRun(options.image);
+    this.remember(image);
     if (options.name !== undefined && !VALID_NAME.test(options.name)) {
       throw invalidArgument(`Invalid container name "${options.name}": use letters, digits, "_", "." and "-", starting with a letter or digit.`);
     }
@@ -111,7 +132,7 @@ export class ContainerManager {
       try {
         await fs.mkdir(dir.dir, { recursive: false });
         config.snapshotter = (await this.deps.rootfs.prepare(id, image.chainIds)).snapshotter;
-        await this.states.writeState(id, { status: 'created', restartCount: 0 });
+        // No state.json yet: without one a container reads as created (state-store.ts).
         // Last: a directory without container.json is not a container (load() skips
         // it), so a crash before here leaves no record. A --rm container's need not
         // survive a power loss (it is gone after one run anyway): no fsync for it.
@@ -130,7 +151,7 @@ export class ContainerManager {
   private async writeBundle(container: Container, terminalSize?: { rows: number; cols: number }): Promise<void> {
     const { config } = container;
     const dir = this.states.dirOf(config.id);
-    const image = await this.deps.images.resolveForRun(config.imageId);
+    const image = await this.imageById(config.imageId);
     if (config.autoRemove && container.state.bootId !== undefined && container.state.bootId !== currentBootId()) {
       throw failedPrecondition(
         `Container ${config.name} was started with --rm, so its writable layer was never synced to disk, and the host went down while it ran: its files may be damaged. Remove it (\`berth rm ${config.name}\`) and run a new one.`,
@@ -138,22 +159,22 @@ export class ContainerManager {
     }
     const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds, { volatile: config.autoRemove });
     const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
-    const user = resolveUser(config.user, await readFile('/etc/passwd'), await readFile('/etc/group'));
-    await fs.mkdir(dir.etc, { recursive: true });
-    await fs.mkdir(dir.bundle, { recursive: true });
+    // Independent reads and writes go side by side: each is a round trip to libuv's
+    // thread pool, and this is the start path.
+    const [passwd, group, hostResolv] = await Promise.all([
+      readFile('/etc/passwd'),
+      readFile('/etc/group'),
+      fs.readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
+      fs.mkdir(dir.etc, { recursive: true }),
+      fs.mkdir(dir.bundle, { recursive: true }),
+    ]);
+    const user = resolveUser(config.user, passwd, group);
     const etcFiles = {
       hostname: path.join(dir.etc, 'hostname'),
       hosts: path.join(dir.etc, 'hosts'),
       resolvConf: path.join(dir.etc, 'resolv.conf'),
     };
     const hostname = config.network === 'host' ? os.hostname() : config.hostname;
-    await fs.writeFile(etcFiles.hostname, hostname + '\n');
-    await fs.writeFile(
-      etcFiles.hosts,
-      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${config.network === 'host' ? '' : `127.0.1.1\t${hostname}\n`}`,
-    );
-    const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    await fs.writeFile(etcFiles.resolvConf, config.network === 'host' ? hostResolv : hostResolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
     const spec = buildSpec({
       config,
       user,
@@ -166,8 +187,13 @@ export class ContainerManager {
       cgroupsPath: hasLimits(config.resources) ? this.deps.cgroupsPath?.(config.id) : undefined,
       terminalSize,
     });
-    // Rewritten at every start, so it needs atomicity (the helper may read it) but not fsync.
-    await writeJsonAtomic(path.join(dir.bundle, 'config.json'), spec, { durable: false });
+    await Promise.all([
+      fs.writeFile(etcFiles.hostname, hostname + '\n'),
+      fs.writeFile(etcFiles.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${config.network === 'host' ? '' : `127.0.1.1\t${hostname}\n`}`),
+      fs.writeFile(etcFiles.resolvConf, config.network === 'host' ? hostResolv : hostResolv.replace(/^nameserver\s+127\.\S+\s*$/gm, '')),
+      // Rewritten at every start, so it needs atomicity (the helper may read it) but not fsync.
+      writeJsonAtomic(path.join(dir.bundle, 'config.json'), spec, { durable: false }),
+    ]);
   }
 
   /**
@@ -323,8 +349,7 @@ export class ContainerManager {
       await this.wait(config.id);
     }
     await this.removeFiles(config.id);
-    await withLock(this.lockFile, async () => this.states.names.release(config.name, config.id));
-    await this.emit('container.destroy', config);
+    await Promise.all([withLock(this.lockFile, async () => this.states.names.release(config.name, config.id)), this.emit('container.destroy', config)]);
     return config;
   }
 
@@ -368,7 +393,7 @@ export class ContainerManager {
     if (state.status !== 'running') {
       throw new BerthError('failed-precondition', `Container ${config.name} is ${state.status}; exec needs a running container. Start it with \`berth start ${config.name}\`.`);
     }
-    const image = await this.deps.images.resolveForRun(config.imageId);
+    const image = await this.imageById(config.imageId);
     const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
     const user = resolveUser(options.user ?? config.user, await readFile('/etc/passwd'), await readFile('/etc/group'));
     const spec = buildSpec({
