@@ -6,14 +6,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 const watch = process.argv.includes('--watch');
 
 /**
+ * What the bundles are made of is loaded on every `berth` command, so it is trimmed here.
+ *
  * `import * as fs from 'node:fs'` bundles to `fs = __toESM(require("node:fs"))`: a copy of
  * the module with one getter per export, made when the importing module loads. With ~100
  * such imports that was ~10 ms of CPU in every `berth` command, and every access went
  * through a getter. A namespace import of a built-in needs no interop, so the bundles take
  * the module itself. Only a default import reads the copy's `.default`: one fails the build.
  */
-const plainBuiltins = {
-  name: 'plain-builtins',
+const leanBundle = {
+  name: 'lean-bundle',
   setup(build) {
     build.onEnd((result) => {
       const file = build.initialOptions.outfile;
@@ -23,7 +25,10 @@ const plainBuiltins = {
       for (const [, name, id] of text.matchAll(wrapped)) {
         if (new RegExp(`\\b${name}\\.default\\b`).test(text)) return { errors: [{ text: `${file}: ${id} is default-imported; use a namespace or named import` }] };
       }
-      writeFileSync(file, text.replace(wrapped, '$1 = require($2)'));
+      // Comments and regex literals keep their non-ASCII characters (µs, —); one makes
+      // the whole bundle a two-byte string, slower to decode and parse at every start.
+      const ascii = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      writeFileSync(file, text.replace(wrapped, '$1 = require($2)').replace(/[^\x00-\x7f]/g, ascii));
     });
   },
 };
@@ -35,7 +40,7 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [plainBuiltins],
+  plugins: [leanBundle],
 };
 
 const builds = [
