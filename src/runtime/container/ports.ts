@@ -78,6 +78,8 @@ export interface RootfsPort {
    * first). Only while the container does not run.
    */
   clearScratch(containerId: string): void;
+  /** The container's writable layer in overlayfs form (what commit and diff read). */
+  upperDir(containerId: string): string;
   /** Reads a small file from the container's filesystem as it is now (running or not). */
   readFile(containerId: string, chainIds: string[], filePath: string): Promise<string | undefined>;
 }

@@ -18,8 +18,6 @@ import type { RootfsPort } from '../container/ports';
 export interface Snapshotter extends RootfsPort {
   /** What the container changed: A added, C changed, D deleted; parents before children. */
   diff(containerId: string, chainIds: string[]): Promise<FileChange[]>;
-  /** The container's writable layer in overlayfs form (for commit). */
-  upperDir(containerId: string): string;
   /** Removes the container's writable layer. Absent is fine. */
   remove(containerId: string): Promise<void>;
 }
