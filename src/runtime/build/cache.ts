@@ -5,7 +5,8 @@
  * build reads only the records its own steps name.
  *
  * A key is the sha256 of the parent state's key and what the step does (the expanded
- * instruction, the build args a RUN sees, the content digest of what COPY copies). A
+ * instruction, the build args a RUN sees; for COPY the content digest of its sources and
+ * the base's top chain id, which stands for the filesystem it copies into). A
  * record is only a hit if the blobs and extracted layers it names are still in the store:
  * GC does not know about the cache, so `rmi` or `image prune` may take a record's layers,
  * and the step then simply runs again.
