@@ -76,14 +76,19 @@ function archiveOf(rootfs, name, file) {
   return file;
 }
 
-/** Berth's generated bundle for a container, rewritten for crun: a plain rootfs dir. */
-function crunBundle(rootfs) {
+/**
+ * The `crun run` command for Berth's generated bundle of `run [flags] bench-busybox true`,
+ * rewritten for crun: a plain rootfs dir. Berth gives a container a cgroup only when it
+ * has limits; without one crun runs with its cgroup manager disabled, so both do the
+ * same work.
+ */
+function crunCommand(rootfs, name, flags = '') {
   // The bundle is written at start; an exited container keeps it.
-  const id = sh(`${cli} run -d --network none bench-busybox true`);
+  const id = sh(`${cli} run -d --network none ${flags} bench-busybox true`);
   sh(`${cli} wait ${id} >/dev/null`);
   const spec = JSON.parse(fs.readFileSync(path.join(berthRoot, 'containers', id, 'bundle', 'config.json'), 'utf8'));
   sh(`${cli} rm ${id} >/dev/null`);
-  const bundle = path.join(work, 'crun-bundle');
+  const bundle = path.join(work, name);
   fs.mkdirSync(bundle);
   // crun takes the rootfs as a directory instead of Berth's overlay mount on "/";
   // everything else (namespaces, mounts, caps, masked paths, the cgroup) is the same.
@@ -91,11 +96,12 @@ function crunBundle(rootfs) {
   spec.mounts = spec.mounts.filter((m) => m.destination !== '/' && !m.source?.startsWith(berthRoot));
   if (spec.linux.cgroupsPath) spec.linux.cgroupsPath = `${spec.linux.cgroupsPath}-crun`;
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
-  return bundle;
+  return `crun --cgroup-manager=${spec.linux.cgroupsPath ? 'cgroupfs' : 'disabled'} run -b ${bundle} ${name}`;
 }
 
-function engineStartToExit(n) {
-  return Number(execFileSync('node', [path.join(repo, 'bench', 'api-start-to-exit.cjs'), 'bench-busybox', String(n)], { env, encoding: 'utf8' }));
+function engineStartToExit(n, memory) {
+  const args = [path.join(repo, 'bench', 'api-start-to-exit.cjs'), 'bench-busybox', String(n), ...(memory ? [String(memory)] : [])];
+  return Number(execFileSync('node', args, { env, encoding: 'utf8' }));
 }
 
 function main() {
@@ -110,15 +116,17 @@ function main() {
   const rows = [];
   if (parts.has('start') || parts.has('cycle')) sh(`${podman} load -q -i ${busybox} >/dev/null`);
   if (parts.has('start')) {
-    const bundle = crunBundle(busyboxDir);
     const start = hyperfine('run', {
       'berth run --rm': `${cli} run --rm --network none bench-busybox true`,
       'podman run --rm --network none': `${podman} run --rm --network none bench-busybox true`,
-      'crun run': `crun --cgroup-manager=cgroupfs run -b ${bundle} bench-crun`,
+      'crun run': crunCommand(busyboxDir, 'bench-crun'),
+      'crun run, memory limit': crunCommand(busyboxDir, 'bench-crun-limited', '--memory 64m'),
     });
     const api = engineStartToExit(runs);
+    const apiLimited = engineStartToExit(runs, 64 << 20);
     rows.push(['start-to-exit `true`, CLI', start['berth run --rm'], start['podman run --rm --network none'], 'podman `run --rm --network none`', 0.75]);
     rows.push(['start-to-exit `true`, API (warm process)', api, start['crun run'], '`crun run`, same bundle', 2]);
+    rows.push(['the same with `--memory 64m` (a cgroup)', apiLimited, start['crun run, memory limit'], '`crun run`, same bundle and cgroup', undefined]);
     rows.push(['CLI `run --rm` vs `crun run`', start['berth run --rm'], start['crun run'], '`crun run`, same bundle', undefined]);
   }
 
