@@ -11,7 +11,7 @@ import * as fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, errnoCode } from '../errors';
-import { readJsonOr, WriteOptions, writeJsonAtomic } from '../store/atomic';
+import { readJsonOr, WriteOptions, writeJsonAtomic, writeJsonAtomicSync } from '../store/atomic';
 import { Container, ContainerConfig, RuntimeState } from './container';
 import { NameIndex } from './name-index';
 import { VALID_NAME } from './names';
@@ -81,15 +81,16 @@ export class ContainerStateStore {
     }
   }
 
-  async writeConfig(config: ContainerConfig, options?: WriteOptions): Promise<void> {
-    await writeJsonAtomic(this.dirOf(config.id).configFile, config, options);
+  async writeConfig(config: ContainerConfig, { durable = true }: WriteOptions = {}): Promise<void> {
+    if (durable) await writeJsonAtomic(this.dirOf(config.id).configFile, config);
+    else writeJsonAtomicSync(this.dirOf(config.id).configFile, config);
   }
 
   async writeState(id: string, state: RuntimeState): Promise<void> {
     // Not fsynced: the status is re-derived from the monitor and exit.json on every read,
     // so after a power loss a stale state.json is corrected, and a process crash cannot
     // tear it (rename is atomic either way).
-    await writeJsonAtomic(this.dirOf(id).stateFile, state, { durable: false });
+    writeJsonAtomicSync(this.dirOf(id).stateFile, state);
   }
 
   /** Loads one container; undefined if it vanished (removed by another process). */

@@ -4,6 +4,7 @@
  * The temp name carries pid + random so concurrent writers never share one.
  */
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -53,6 +54,23 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 
 export async function writeJsonAtomic(target: string, value: unknown, options?: WriteOptions): Promise<void> {
   await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n', options);
+}
+
+/**
+ * writeFileAtomic without fsync, done synchronously: for records of a few hundred bytes
+ * on a hot path, where the three round trips to libuv's thread pool (open, write, close;
+ * then rename) take longer than the system calls themselves (0.23 against 0.05 ms on
+ * tmpfs here).
+ */
+export function writeJsonAtomicSync(target: string, value: unknown): void {
+  const temp = tempNameFor(target);
+  try {
+    writeFileSync(temp, JSON.stringify(value, null, 2) + '\n', { flag: 'wx', mode: 0o644 });
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 /** Reads JSON, or returns `fallback` when the file does not exist (other errors propagate). */
