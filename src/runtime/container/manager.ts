@@ -212,8 +212,9 @@ export class ContainerManager {
         return 'already-running' as const;
       }
       await this.writeBundle(current, attach?.tty);
-      await fs.rm(dir.exitFile, { force: true });
-      await fs.rm(dir.attachSocket, { force: true });
+      // What an earlier run left (two unlinks: cheaper done than sent to the thread pool).
+      rmSync(dir.exitFile, { force: true });
+      rmSync(dir.attachSocket, { force: true });
       const helper = await this.deps.helper();
       const started = await helper.run({
         id: config.id,
