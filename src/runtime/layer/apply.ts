@@ -131,8 +131,9 @@ class Extraction {
     this.umask = processUmask();
   }
 
+  /** `rel` is already normal (entryPath), so a join need not normalize it again. */
   abs(rel: string): string {
-    return rel === '' ? this.o.target : path.join(this.o.target, rel);
+    return rel === '' ? this.o.target : `${this.o.target}/${rel}`;
   }
 
   /** Makes sure every parent of `rel` is a directory of ours, creating missing ones. */

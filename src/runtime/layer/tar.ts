@@ -131,6 +131,23 @@ function cstring(block: Buffer, start: number, length: number): string {
   return block.toString('utf8', start, end === -1 || end > start + length ? start + length : end);
 }
 
+/**
+ * An octal field: optional leading spaces, digits, then only NULs and spaces; `empty`
+ * when there are no digits, undefined when it is anything else. A byte loop, as every
+ * header has eight of these and a layer tens of thousands of headers.
+ */
+function octal(block: Buffer, start: number, length: number, empty?: number): number | undefined {
+  const end = start + length;
+  let i = start;
+  while (i < end && block[i] === 0x20) i++;
+  const first = i;
+  let value = 0;
+  for (; i < end && block[i] >= 0x30 && block[i] <= 0x37; i++) value = value * 8 + block[i] - 0x30;
+  const digits = i - first;
+  for (; i < end; i++) if (block[i] !== 0 && block[i] !== 0x20) return undefined;
+  return digits === 0 ? empty : value;
+}
+
 function numeric(block: Buffer, start: number, length: number, field: string, name: string): number {
   if (block[start] & 0x80) {
     // GNU base-256: big-endian, top bit of the first byte is the marker.
@@ -140,10 +157,12 @@ function numeric(block: Buffer, start: number, length: number, field: string, na
     if (!Number.isSafeInteger(value)) throw invalidArgument(`Tar entry '${name}': ${field} is too large.`);
     return value;
   }
-  const text = block.toString('latin1', start, start + length).replace(/[\0 ]+$/, '').replace(/^[ ]+/, '');
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw invalidArgument(`Tar entry '${printable(name)}': ${field} '${printable(text)}' is not an octal number; the tar is corrupt.`);
-  return parseInt(text, 8);
+  const value = octal(block, start, length, 0);
+  if (value === undefined) {
+    const text = block.toString('latin1', start, start + length);
+    throw invalidArgument(`Tar entry '${printable(name)}': ${field} '${printable(text)}' is not an octal number; the tar is corrupt.`);
+  }
+  return value;
 }
 
 /** A name fit for an error message: control characters shown as '?'. */
@@ -152,9 +171,8 @@ function printable(name: string): string {
 }
 
 function checksumOk(block: Buffer): boolean {
-  const text = block.toString('latin1', 148, 156).replace(/[\0 ]+$/, '').replace(/^[ ]+/, '');
-  if (!/^[0-7]+$/.test(text)) return false;
-  const stored = parseInt(text, 8);
+  const stored = octal(block, 148, 8);
+  if (stored === undefined) return false;
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {
