@@ -175,10 +175,10 @@ function refNames(d: Descriptor): string[] {
 }
 
 /**
- * Stores an image from its blobs — the one path shared by load and pull: checks each
- * layer against the config's diff ids, names its staged tree (or extracts it from the
- * stored blob), then writes the config and the manifest, all under `lease`. The caller
- * points refs.json at the result last.
+ * Stores an image from its blobs — the one path shared by load and pull: checks every
+ * layer against its descriptor and the config's diff ids before anything is named, then
+ * names each staged tree (or extracts it from the stored blob) and writes the config and
+ * the manifest, all under `lease`. The caller points refs.json at the result last.
  */
 export async function commitCandidate(c: Candidate, what: string, deps: LoadDeps, lease: Lease): Promise<LoadedImage> {
   const diffIds = c.config.rootfs.diff_ids;
@@ -186,37 +186,47 @@ export async function commitCandidate(c: Candidate, what: string, deps: LoadDeps
     throw invalidArgument(`${what}: the config lists ${diffIds.length} layers (rootfs.diff_ids) but the manifest ${c.layers.length}.`);
   }
   const chains = chainIdsOf(diffIds);
-  const descriptors: Descriptor[] = [];
-  for (const [i, layer] of c.layers.entries()) {
-    const blob = await layerBlob(layer.member, deps, lease);
+  const blobs = c.layers.map((layer, i) => {
+    const blob = describeBlob(layer.member);
     if (layer.descriptor && (layer.descriptor.digest !== blob.digest || layer.descriptor.size !== blob.size)) {
       throw invalidArgument(`${layer.where} does not match its descriptor's digest or size; the archive is corrupt.`);
     }
-    const parent = chains[i - 1];
     const staged = layer.member.kind === 'blob' ? layer.member.staged : undefined;
     if (staged && staged.result.diffId !== diffIds[i]) throw diffIdMismatch(layer.where, staged.result.diffId, diffIds[i]);
     if (layer.member.kind === 'blob' && !staged && layer.member.stageError) throw layer.member.stageError;
+    return blob;
+  });
+  const descriptors = c.layers.map((layer, i) => layer.descriptor ?? { mediaType: layerMediaType(blobs[i].compression), digest: blobs[i].digest, size: blobs[i].size });
+  const config = { digest: sha256Digest(c.configBytes), size: c.configBytes.length };
+  const manifestBytes = c.manifestBytes ?? Buffer.from(JSON.stringify(dockerManifest(config, descriptors)));
+  // One lease update for all this image will name: each blob and layer taking the store
+  // lock and rewriting the lease file on its own made up much of a small load's commit.
+  await lease.add({ digests: [config.digest, sha256Digest(manifestBytes), ...blobs.map((b) => b.digest)], chainIds: chains });
+  for (const [i, layer] of c.layers.entries()) {
+    const member = layer.member;
+    if (member.kind === 'data') await deps.content.writeBlob(member.data, { lease });
+    const parent = chains[i - 1];
+    const staged = member.kind === 'blob' ? member.staged : undefined;
     if (staged) {
       // Used once: a second image with the same layer finds it committed.
-      (layer.member as { staged?: unknown }).staged = undefined;
+      (member as { staged?: unknown }).staged = undefined;
       await commitLayer(staged, deps.layers, chains[i], parent, lease);
     } else {
       // The store's stream fails unless it hashes to the blob's digest, so extraction need not hash a plain tar again.
-      await extractLayer(() => deps.content.createReadStream(blob.digest), deps.layers, { chainId: chains[i], ...(parent && { parent }), expectedDiffId: diffIds[i], lease, what: layer.where, sourceDigest: () => blob.digest });
+      const digest = blobs[i].digest;
+      await extractLayer(() => deps.content.createReadStream(digest), deps.layers, { chainId: chains[i], ...(parent && { parent }), expectedDiffId: diffIds[i], lease, what: layer.where, sourceDigest: () => digest });
     }
-    descriptors.push(layer.descriptor ?? { mediaType: layerMediaType(blob.compression), digest: blob.digest, size: blob.size });
   }
-  const config = await deps.content.writeBlob(c.configBytes, { lease });
-  const manifestBytes = c.manifestBytes ?? Buffer.from(JSON.stringify(dockerManifest(config, descriptors)));
+  await deps.content.writeBlob(c.configBytes, { lease });
   const manifest = await deps.content.writeBlob(manifestBytes, { lease });
   return { id: config.digest, manifestDigest: manifest.digest, names: c.names };
 }
 
-async function layerBlob(m: ArchiveMember, deps: LoadDeps, lease: Lease): Promise<{ digest: Digest; size: number; compression: Compression }> {
+/** A layer member as a blob: stored already, or (kept in memory) still to be written. */
+function describeBlob(m: ArchiveMember): { digest: Digest; size: number; compression: Compression } {
   if (m.kind === 'blob') return m;
-  const info = await deps.content.writeBlob(m.data, { lease });
   const sniffed = sniffCompression(m.data);
-  return { ...info, compression: sniffed === 'gzip' || sniffed === 'zstd' ? sniffed : 'none' };
+  return { digest: sha256Digest(m.data), size: m.data.length, compression: sniffed === 'gzip' || sniffed === 'zstd' ? sniffed : 'none' };
 }
 
 export function layerMediaType(compression: Compression): string {
