@@ -104,18 +104,22 @@ try {
     clean(path.join(work, `sd-${name}`));
     fs.rmSync(tar);
 
+    // Every pull goes to storage of its own, removed only after the last one: on ext4
+    // without a journal (this VM) files made soon after a big removal in the same block
+    // group cost up to 100 times more (ialloc.c recently_deleted), so removing one run's
+    // tree right before the next tool's run charged that tool for it.
     const pull = { berth: [], podman: [], skopeo: [] };
+    const pulled = [];
     for (let i = 0; i < runs; i++) {
-      const b = path.join(work, `berth-pull-${i}`);
+      const b = path.join(work, `berth-pull-${name}-${i}`);
       pull.berth.push(timed(cli, ['pull', '-q', ref], berthEnv(b)));
-      cleanBerth(b);
-      const p = path.join(work, `pp-${i}`);
+      const p = path.join(work, `pp-${name}-${i}`);
       pull.podman.push(timed('podman', [...podmanStore(p), 'pull', '-q', '--tls-verify=false', ref]));
-      clean(p);
-      const s = path.join(work, `skopeo-pull-${i}`);
+      const s = path.join(work, `skopeo-pull-${name}-${i}`);
       pull.skopeo.push(timed('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${s}:x`]));
-      fs.rmSync(s, { recursive: true, force: true });
+      pulled.push(() => cleanBerth(b), () => clean(p), () => fs.rmSync(s, { recursive: true, force: true }));
     }
+    for (const remove of pulled) remove();
 
     // Each tool's own copy to push from.
     const berthSrc = path.join(work, `berth-src-${name}`);
