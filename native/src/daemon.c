@@ -42,7 +42,7 @@ static const struct {
     {"shutdown", op_shutdown},
 };
 
-static json_t *dispatch(const char *line) {
+static json_t *dispatch(int conn, const char *line) {
   struct berr e;
   berr_clear(&e);
   json_error_t jerr;
@@ -60,6 +60,8 @@ static json_t *dispatch(const char *line) {
   const char *op = req_string(req, "op", &e);
   if (op == NULL)
     return proto_error(&e);
+  if (strcmp(op, "tree") == 0)
+    op_tree(conn, req); /* the connection is the tree's from here on */
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     if (strcmp(op, ops[i].name) != 0)
       continue;
@@ -69,7 +71,7 @@ static json_t *dispatch(const char *line) {
     json_decref(reply);
     return proto_error(&e);
   }
-  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, run, exec, fixup, rmtree, opaque, freezer, shutdown)", op);
+  berr_code(&e, "invalid-argument", "unknown op \"%s\" (known: ping, run, exec, fixup, rmtree, opaque, tree, freezer, shutdown)", op);
   return proto_error(&e);
 }
 
@@ -84,7 +86,7 @@ __attribute__((noreturn)) static void serve_connection(int conn) {
         proto_send(conn, proto_error(&e), &e);
       _exit(0);
     }
-    json_t *reply = dispatch(line);
+    json_t *reply = dispatch(conn, line);
     free(line);
     if (proto_send(conn, reply, &e) < 0)
       _exit(0);

@@ -4,14 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "beneath.h"
 #include "ops.h"
 #include "proto.h"
 #include "spec.h"
@@ -25,47 +24,8 @@ struct fixup {
   bool userxattr;
 };
 
-/* The parent directory of `rel` beneath rootfd; *name is its last component. */
-static int open_parent(int rootfd, char *rel, const char **name, struct berr *e) {
-  if (rel[0] == '/' || rel[0] == '\0')
-    return berr_code(e, "invalid-argument", "path '%s' must be relative to the root", rel);
-  for (char *c = rel; c; c = strchr(c, '/')) {
-    c += *c == '/';
-    if (strncmp(c, "..", 2) == 0 && (c[2] == '/' || c[2] == '\0'))
-      return berr_code(e, "invalid-argument", "path '%s' climbs out of the root with '..'", rel);
-  }
-  char *slash = strrchr(rel, '/');
-  if (slash == NULL) {
-    *name = rel;
-    return TEMP_FAILURE_RETRY(fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
-  }
-  *slash = '\0';
-  *name = slash + 1;
-  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-  int fd = (int)TEMP_FAILURE_RETRY(syscall(SYS_openat2, rootfd, rel, &how, sizeof how));
-  int err = errno;
-  *slash = '/';
-  if (fd < 0)
-    return berr_sys(e, err, "open the directory of '%s' (a symlink on the way is refused)", rel);
-  return fd;
-}
-
-static int open_target(int rootfd, char *rel, int flags, struct berr *e) {
-  if (strcmp(rel, ".") == 0)
-    return TEMP_FAILURE_RETRY(fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
-  const char *name;
-  _cleanup_fd_ int parent = open_parent(rootfd, rel, &name, e);
-  if (parent < 0)
-    return -1;
-  int fd = TEMP_FAILURE_RETRY(openat(parent, name, flags | O_NOFOLLOW | O_CLOEXEC));
-  if (fd < 0)
-    return berr_sys(e, errno, "open '%s'", rel);
-  return fd;
-}
-
-static int fix_chown(int rootfd, unsigned uid, unsigned gid, unsigned mode, char *rel, struct berr *e) {
-  _cleanup_fd_ int fd = open_target(rootfd, rel, O_PATH, e);
+int fixup_chown(int rootfd, unsigned uid, unsigned gid, unsigned mode, char *rel, struct berr *e) {
+  _cleanup_fd_ int fd = beneath_open(rootfd, rel, O_PATH, e);
   if (fd < 0)
     return -1;
   struct stat st;
@@ -83,7 +43,7 @@ static int fix_chown(int rootfd, unsigned uid, unsigned gid, unsigned mode, char
 
 static int fix_whiteout(int rootfd, char *rel, struct berr *e) {
   const char *name;
-  _cleanup_fd_ int parent = open_parent(rootfd, rel, &name, e);
+  _cleanup_fd_ int parent = beneath_open_parent(rootfd, rel, &name, e);
   if (parent < 0)
     return -1;
   if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) == 0)
@@ -101,7 +61,7 @@ static int fix_whiteout(int rootfd, char *rel, struct berr *e) {
 }
 
 static int set_xattr(int rootfd, const char *name, const void *value, size_t len, char *rel, struct berr *e) {
-  _cleanup_fd_ int fd = open_target(rootfd, rel, O_PATH, e);
+  _cleanup_fd_ int fd = beneath_open(rootfd, rel, O_PATH, e);
   if (fd < 0)
     return -1;
   char proc[64];
@@ -127,7 +87,7 @@ static int apply_record(int rootfd, char *line, bool userxattr, struct berr *e) 
   unsigned uid, gid, mode;
   int off = 0;
   if (sscanf(line, "chown %u %u %o %n", &uid, &gid, &mode, &off) == 3 && off > 0)
-    return fix_chown(rootfd, uid, gid, mode, line + off, e);
+    return fixup_chown(rootfd, uid, gid, mode, line + off, e);
   if (strncmp(line, "whiteout ", 9) == 0)
     return fix_whiteout(rootfd, line + 9, e);
   if (strncmp(line, "opaque ", 7) == 0)

@@ -6,7 +6,8 @@
  * dir into a layer asks here, once, for the whole list.
  *
  * The walk runs as the daemon is: root reads trusted.*, a rootless user the user.* xattrs
- * of what it may read, the same directories Node itself must read to pack the tree.
+ * of what it may read; where the container's other users keep a directory from it, Node
+ * asks the tree op (./tree_fs.c) for the same walk as the container's root.
  * Symlinks are never followed. Only "y" marks a directory opaque; kernels >= 6.7 also
  * know "x" ("holds xattr whiteouts, not opaque") and xattr whiteouts, but only read them
  * from lower layers that userspace made: overlay never writes either into an upper dir. */
@@ -94,15 +95,21 @@ static int scan_dir(struct scan *s, int fd, struct berr *e) {
   return r;
 }
 
-static int opaque_dirs(const char *root, bool userxattr, json_t *dirs, struct berr *e) {
+int opaque_dirs_at(int fd, const char *root, bool userxattr, json_t *dirs, struct berr *e) {
   struct scan s = {.root = root, .xattr = userxattr ? "user.overlay.opaque" : "trusted.overlay.opaque", .dirs = dirs};
   s.cap = 256;
   s.path = xcalloc(1, s.cap);
-  int fd = TEMP_FAILURE_RETRY(open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  /* No upper dir yet (a container never started): nothing is opaque. */
-  int r = fd < 0 ? (errno == ENOENT ? 0 : berr_sys(e, errno, "open directory '%s'", root)) : scan_dir(&s, fd, e);
+  int r = scan_dir(&s, fd, e);
   free(s.path);
   return r;
+}
+
+static int opaque_dirs(const char *root, bool userxattr, json_t *dirs, struct berr *e) {
+  int fd = TEMP_FAILURE_RETRY(open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  /* No upper dir yet (a container never started): nothing is opaque. */
+  if (fd < 0)
+    return errno == ENOENT ? 0 : berr_sys(e, errno, "open directory '%s'", root);
+  return opaque_dirs_at(fd, root, userxattr, dirs, e);
 }
 
 int op_opaque(json_t *req, json_t *reply, struct berr *e) {

@@ -11,8 +11,6 @@
 #include "userns.h"
 #include "util.h"
 
-static int remove_at(int dirfd, const char *name, const char *path, struct berr *e);
-
 static int empty_dir(int fd, const char *path, struct berr *e) {
   int dupfd = TEMP_FAILURE_RETRY(fcntl(fd, F_DUPFD_CLOEXEC, 3));
   DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
@@ -27,7 +25,7 @@ static int empty_dir(int fd, const char *path, struct berr *e) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
     _cleanup_free_ char *child = xasprintf("%s/%s", path, de->d_name);
-    r = remove_at(fd, de->d_name, child, e);
+    r = rmtree_at(fd, de->d_name, child, e);
   }
   if (r == 0 && errno != 0)
     r = berr_sys(e, errno, "read directory '%s'", path);
@@ -58,7 +56,7 @@ static int remove_dir(int dirfd, const char *name, const char *path, struct berr
   return 0;
 }
 
-static int remove_at(int dirfd, const char *name, const char *path, struct berr *e) {
+int rmtree_at(int dirfd, const char *name, const char *path, struct berr *e) {
   if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
     return 0;
   if (errno == EISDIR)
@@ -74,7 +72,7 @@ static int rmtree(void *arg, struct berr *e) {
   _cleanup_fd_ int parent = TEMP_FAILURE_RETRY(open(*copy ? copy : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (parent < 0)
     return errno == ENOENT ? 0 : berr_sys(e, errno, "open '%s'", *copy ? copy : "/");
-  return remove_at(parent, slash + 1, path, e);
+  return rmtree_at(parent, slash + 1, path, e);
 }
 
 int op_rmtree(json_t *req, json_t *reply, struct berr *e) {
