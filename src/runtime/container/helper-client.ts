@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { BerthError, ErrorCode, errnoCode } from '../errors';
 import type { FixupRequest, PrivilegedFs } from '../layer/layer';
+import { TreeAgent, type TreeRequest } from '../layer/tree-agent';
 import { IdMapping, OciProcess } from './oci-spec';
 import { AttachStreams, Attachment, HelperPort } from './ports';
 import {
@@ -223,6 +224,24 @@ export class HelperClient implements HelperPort, PrivilegedFs {
 
   async opaqueDirs(req: { root: string; userxattr: boolean }): Promise<string[]> {
     return (await this.request({ op: 'opaque', ...req })).dirs as string[];
+  }
+
+  /** The connection becomes the tree agent's once the helper has answered. */
+  async openTree(request: TreeRequest): Promise<TreeAgent> {
+    const socket = await connectUnix(this.socketPath).catch(async (err: unknown) => {
+      if (!isNotListening(err)) throw err;
+      await this.startDaemon();
+      return connectUnix(this.socketPath);
+    });
+    const agent = new TreeAgent(socket, request);
+    const response = (await agent.handshake(JSON.stringify({ v: PROTOCOL_VERSION, op: 'tree', ...request }) + '\n').catch((err: unknown) => {
+      agent.close();
+      throw err;
+    })) as HelperResponse;
+    if (response.ok) return agent;
+    agent.close();
+    const error = response.error as HelperErrorBody;
+    throw new HelperError(error.code, error.message, error.exitCode);
   }
 
   attach(socketPath: string, streams: AttachStreams): Promise<Attachment> {

@@ -21,7 +21,8 @@
  * xattrs, remove trees owned by subordinate ids — is collected as a list of fixup records
  * and handed to the native helper through the narrow `PrivilegedFs` role, which unit
  * tests stub and the engine fills with the helper client. The role also reads back the
- * one xattr Berth needs: overlay's opaque mark in a container's upper dir.
+ * one xattr Berth needs: overlay's opaque mark in a container's upper dir; and, rootless,
+ * reaches the files of the container's other users that their modes keep from Node.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
@@ -30,6 +31,7 @@ import type { IdMapping } from '../idmap';
 import { storePaths } from '../paths';
 import { readJsonOr } from '../store/atomic';
 import type { Digest } from '../store/digest';
+import type { TreeAgent, TreeRequest } from './tree-agent';
 
 export interface FixupRequest {
   /** The tree the records' relative paths are in. */
@@ -59,6 +61,11 @@ export interface PrivilegedFs {
    * absent `root` has none. `userxattr`: rootless overlay's `user.overlay.opaque`.
    */
   opaqueDirs(request: { root: string; userxattr: boolean }): Promise<string[]>;
+  /**
+   * An agent serving one tree as root of a user namespace with the request's maps: what
+   * rootless Node cannot read or write itself (./tree-agent.ts). The caller closes it.
+   */
+  openTree(request: TreeRequest): Promise<TreeAgent>;
 }
 
 export interface LayerMeta {

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tar from 'tar-stream';
 import type { FixupRequest, PrivilegedFs } from '../../../src/runtime/layer/layer';
+import type { TreeAgent } from '../../../src/runtime/layer/tree-agent';
 
 export type Entry = Partial<tar.Header> & { name: string; body?: string | Buffer };
 
@@ -50,6 +51,10 @@ export class RecordingPrivilegedFs implements PrivilegedFs {
 
   async opaqueDirs(): Promise<string[]> {
     return this.opaque;
+  }
+
+  async openTree(): Promise<TreeAgent> {
+    throw new Error('unit tests have no tree agent: Node reads every file they make');
   }
 
   get records(): string[] {
