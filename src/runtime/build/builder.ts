@@ -433,7 +433,7 @@ class Session {
         throw new BerthError('failed-precondition', `the command ${JSON.stringify(args)} exited with code ${outcome.exitCode}${output}`);
       }
       const argPrefix = ctx.args.size > 0 ? `|${ctx.args.size} ${[...ctx.args].map(([k, v]) => `${k}=${v}`).join(' ')} ` : '';
-      const layer = packDirectory(outcome.upperDir, { idMap: this.deps.images.layers.idMap, mode: 'upper', opaque: outcome.opaque, signal: this.options.signal });
+      const layer = packDirectory(outcome.upperDir, { layers: this.deps.images.layers, mode: 'upper', opaque: outcome.opaque, signal: this.options.signal });
       return await addLayer(state, layer, { created_by: `${argPrefix}${args.join(' ')}` }, key, this.writer, this.options.signal);
     } finally {
       await outcome.remove();

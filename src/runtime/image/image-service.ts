@@ -247,7 +247,7 @@ export class ImageService implements ImagePort {
   async importImage(source: Source, reference?: string, options: { changes?: ImageConfigChanges; message?: string; signal?: AbortSignal } = {}): Promise<string> {
     const names = reference ? [normalizeName(reference)] : [];
     const isDir = typeof source === 'string' && statSync(source, { throwIfNoEntry: false })?.isDirectory();
-    const layer = isDir ? packDirectory(source as string, { idMap: this.layers.idMap, mode: 'rootfs', signal: options.signal }) : this.open(source);
+    const layer = isDir ? packDirectory(source as string, { layers: this.layers, mode: 'rootfs', signal: options.signal }) : this.open(source);
     const what = typeof source === 'string' ? source : 'the imported tar';
     const made = await createImage({ layer, changes: options.changes, comment: options.message, createdBy: 'import', names, what, signal: options.signal }, this.deps());
     await this.emit('image.import', made.id, names[0] && familiarName(names[0]));
@@ -262,7 +262,7 @@ export class ImageService implements ImagePort {
     const parent = await this.resolve(options.image);
     const names = options.reference ? [normalizeName(options.reference)] : [];
     const opaque = await upperOpaqueDirs(options.upperDir, this.layers);
-    const layer = packDirectory(options.upperDir, { idMap: this.layers.idMap, mode: 'upper', opaque, signal: options.signal });
+    const layer = packDirectory(options.upperDir, { layers: this.layers, mode: 'upper', opaque, signal: options.signal });
     const made: LoadedImage = await createImage(
       { parent, layer, changes: options.changes, comment: options.comment, author: options.author, createdBy: options.createdBy ?? 'commit', names, what: `the changes in ${options.upperDir}`, signal: options.signal },
       this.deps(),

@@ -10,17 +10,22 @@
  * its own. Overlay marks those with an xattr Node cannot read, so the caller asks the
  * helper for them first (`upperOpaqueDirs`); without that, the committed image would
  * show again the old files the container no longer saw.
+ *
+ * Rootless, files of the container's other users that their modes keep from others are
+ * read through the helper's tree agent (./tree-reader.ts); the tar is the same either way.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { invalidArgument } from '../errors';
+import { isBerthError } from '../errors';
 import { type IdMap, isIdentity, toContainer } from '../idmap';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply';
 import type { LayerContext } from './layer-store';
 import { END_OF_ARCHIVE, type TarWriteHeader, encodeHeader, padding } from './tar';
+import type { FileStats } from './tree-agent';
+import { TreeReader, fdBody } from './tree-reader';
 
 export type PackOptions = {
-  idMap: IdMap;
+  /** The store's id map, and the helper for what rootless Node may not read. */
+  layers: Pick<LayerContext, 'idMap' | 'privileged'>;
   signal?: AbortSignal;
 } & (
   | { mode: 'rootfs' }
@@ -28,9 +33,7 @@ export type PackOptions = {
   | { mode: 'upper'; opaque: ReadonlySet<string> }
 );
 
-const CHUNK = 1 << 20;
-
-export function isWhiteoutDevice(stat: fs.Stats): boolean {
+export function isWhiteoutDevice(stat: FileStats): boolean {
   return stat.isCharacterDevice() && stat.rdev === 0;
 }
 
@@ -42,46 +45,60 @@ export function deviceNumbers(rdev: number): { major: number; minor: number } {
 /**
  * The opaque directories of the overlay upper dir `upper` (paths relative to it, '' for
  * the root), read by the helper: the xattr is out of Node's reach. Rootless overlay keeps
- * it in `user.overlay.opaque` (the `userxattr` mount option, ../snapshot/overlay.ts).
+ * it in `user.overlay.opaque` (the `userxattr` mount option, ../snapshot/overlay.ts), and
+ * a directory the helper's own user may not read is walked again by the tree agent.
  */
 export async function upperOpaqueDirs(upper: string, ctx: Pick<LayerContext, 'idMap' | 'privileged'>): Promise<Set<string>> {
-  const dirs = await (await ctx.privileged()).opaqueDirs({ root: upper, userxattr: !isIdentity(ctx.idMap) });
+  const userxattr = !isIdentity(ctx.idMap);
+  const dirs = await (await ctx.privileged()).opaqueDirs({ root: upper, userxattr }).catch(async (err: unknown) => {
+    if (!userxattr || !isBerthError(err, 'permission-denied')) throw err;
+    const reader = new TreeReader(upper, ctx);
+    try {
+      return await reader.opaque(userxattr);
+    } finally {
+      reader.close();
+    }
+  });
   return new Set(dirs.map((d) => (d === '.' ? '' : d)));
 }
 
 export async function* packDirectory(dir: string, o: PackOptions): AsyncGenerator<Buffer> {
   const links = new Map<string, string>();
   const opaque = o.mode === 'upper' ? o.opaque : new Set<string>();
-  async function* walk(rel: string): AsyncGenerator<Buffer> {
+  const { idMap } = o.layers;
+  const reader = new TreeReader(dir, o.layers);
+  async function* walk(rel: string, self: FileStats, viaAgent: boolean): AsyncGenerator<Buffer> {
     if (opaque.has(rel)) {
-      const stat = fs.lstatSync(rel === '' ? dir : path.join(dir, rel));
       const marker = rel === '' ? OPAQUE_MARKER : `${rel}/${OPAQUE_MARKER}`;
-      const { mtime, uid, gid } = entryHeader(stat, rel, o.idMap, links, () => '')!;
+      const { mtime, uid, gid } = entryHeader(self, rel, idMap, links, () => '')!;
       yield encodeHeader({ name: marker, type: 'file', mode: 0, mtime, uid, gid });
     }
-    const names = fs.readdirSync(rel === '' ? dir : path.join(dir, rel)).sort();
-    for (const name of names) {
+    const listing = await reader.list(rel, viaAgent);
+    for (const { name, stat } of listing.entries) {
       o.signal?.throwIfAborted();
       const child = rel === '' ? name : `${rel}/${name}`;
-      const abs = path.join(dir, child);
-      const stat = fs.lstatSync(abs);
       if (o.mode === 'upper' && isWhiteoutDevice(stat)) {
         const whiteout = rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${rel}/${WHITEOUT_PREFIX}${name}`;
-        yield encodeHeader({ ...entryHeader(stat, whiteout, o.idMap, links, () => '')!, type: 'file', mode: 0 });
+        yield encodeHeader({ ...entryHeader(stat, whiteout, idMap, links, () => '')!, type: 'file', mode: 0 });
         continue;
       }
-      const header = entryHeader(stat, child, o.idMap, links, () => fs.readlinkSync(abs));
+      const target = stat.isSymbolicLink() ? await reader.readlink(child, listing.viaAgent) : '';
+      const header = entryHeader(stat, child, idMap, links, () => target);
       if (header === undefined) continue;
       yield encodeHeader(header);
-      if (header.type === 'directory') yield* walk(child);
+      if (header.type === 'directory') yield* walk(child, stat, listing.viaAgent);
       if (header.type === 'file') {
-        yield* fileBody(abs, stat.size);
+        yield* reader.body(child, stat.size, listing.viaAgent);
         yield padding(stat.size);
       }
     }
   }
-  yield* walk('');
-  yield END_OF_ARCHIVE;
+  try {
+    yield* walk('', fs.lstatSync(dir), false);
+    yield END_OF_ARCHIVE;
+  } finally {
+    reader.close();
+  }
 }
 
 /**
@@ -89,7 +106,7 @@ export async function* packDirectory(dir: string, o: PackOptions): AsyncGenerato
  * undefined for a socket, which is not archived (as with tar and Docker). A file seen
  * before under another name (`links`, by device and inode) becomes a hard link to it.
  */
-export function entryHeader(stat: fs.Stats, name: string, idMap: IdMap, links: Map<string, string>, readlink: () => string): TarWriteHeader | undefined {
+export function entryHeader(stat: FileStats, name: string, idMap: IdMap, links: Map<string, string>, readlink: () => string): TarWriteHeader | undefined {
   const base: TarWriteHeader = {
     name,
     type: 'file',
@@ -115,19 +132,7 @@ export function entryHeader(stat: fs.Stats, name: string, idMap: IdMap, links: M
   return undefined;
 }
 
-/** Exactly `size` bytes of a file; a file that changes size while read is an error. */
+/** Exactly `size` bytes of a file, opened when the first is asked for; a file that changes size while read is an error. */
 export async function* fileBody(file: string, size: number): AsyncGenerator<Buffer> {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  try {
-    let left = size;
-    while (left > 0) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
-      const n = fs.readSync(fd, buf, 0, buf.length, size - left);
-      if (n === 0) throw invalidArgument(`${file} shrank while it was being archived; stop what is writing to it and retry.`);
-      left -= n;
-      yield n === buf.length ? buf : buf.subarray(0, n);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  yield* fdBody(fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW), size, file);
 }

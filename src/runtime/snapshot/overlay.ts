@@ -15,6 +15,8 @@ import { isIdentity } from '../idmap';
 import { hasLayer, layerFsDir } from '../layer/layer';
 import { type LayerContext, removeTree } from '../layer/layer-store';
 import { isWhiteoutDevice, upperOpaqueDirs } from '../layer/pack';
+import type { FileStats } from '../layer/tree-agent';
+import { TreeReader } from '../layer/tree-reader';
 import type { StorePaths } from '../paths';
 import type { Digest } from '../store/digest';
 import { resolveInRoot } from '../container/path-resolver';
@@ -128,10 +130,12 @@ export class OverlaySnapshotter implements Snapshotter {
     const opaque = await upperOpaqueDirs(upper, this.layers);
     const lowerChildren = opaque.size > 0 ? childrenOf(view) : new Map<string, string[]>();
     const changes: FileChange[] = [];
-    const walk = (rel: string, hidden: boolean) => {
+    // Rootless, the directories of the container's other users may need the tree agent.
+    const reader = new TreeReader(upper, this.layers);
+    const walk = async (rel: string, hidden: boolean, viaAgent: boolean) => {
       hidden ||= opaque.has(rel);
-      const names = new Map<string, fs.Stats | undefined>();
-      for (const name of fs.readdirSync(rel === '' ? upper : path.join(upper, rel))) names.set(name, fs.lstatSync(path.join(upper, childPath(rel, name))));
+      const listing = await reader.list(rel, viaAgent);
+      const names = new Map<string, FileStats | undefined>(listing.entries.map((e) => [e.name, e.stat]));
       if (hidden) for (const name of lowerChildren.get(rel) ?? []) if (!names.has(name)) names.set(name, undefined);
       for (const name of [...names.keys()].sort()) {
         const child = childPath(rel, name);
@@ -141,10 +145,14 @@ export class OverlaySnapshotter implements Snapshotter {
           continue;
         }
         changes.push({ kind: view.has(child) ? 'C' : 'A', path: `/${child}` });
-        if (stat.isDirectory()) walk(child, hidden);
+        if (stat.isDirectory()) await walk(child, hidden, listing.viaAgent);
       }
     };
-    walk('', false);
+    try {
+      await walk('', false, false);
+    } finally {
+      reader.close();
+    }
     return changes;
   }
 

@@ -21,7 +21,8 @@ async function collect(layer: AsyncIterable<Buffer>): Promise<Buffer> {
 
 async function entries(dir: string, mode: 'rootfs' | 'upper', opaque: string[] = []): Promise<string[]> {
   const out: string[] = [];
-  const options = mode === 'upper' ? { idMap: currentIdMap(), mode, opaque: new Set(opaque) } : { idMap: currentIdMap(), mode };
+  const layers = { idMap: currentIdMap(), privileged: async () => new RecordingPrivilegedFs() };
+  const options = mode === 'upper' ? { layers, mode, opaque: new Set(opaque) } : { layers, mode };
   for await (const e of readTar(packDirectory(dir, options))) {
     const h = e.header;
     let body = '';
@@ -84,7 +85,7 @@ describe('packDirectory', () => {
     const upper = await tempDir('berth-upper-');
     await fs.mkdir(path.join(upper, 'etc/foo'), { recursive: true });
     await fs.writeFile(path.join(upper, 'etc/foo/new'), 'new');
-    const layer = await collect(packDirectory(upper, { idMap: currentIdMap(), mode: 'upper', opaque: new Set(['etc/foo']) }));
+    const layer = await collect(packDirectory(upper, { layers: { idMap: currentIdMap(), privileged: async () => new RecordingPrivilegedFs() }, mode: 'upper', opaque: new Set(['etc/foo']) }));
     const tars = [base, layer];
     const chains = chainIds(tars.map((t) => sha256Digest(t)));
     const helper = new RecordingPrivilegedFs();
