@@ -13,22 +13,18 @@
  * them needs privileges a copy should not ask for. Directory modes and times are set
  * last, deepest first, so a read-only directory cannot block its own contents.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { invalidArgument } from '../errors';
 import { entryPath } from '../layer/apply';
-import { entryHeader, fileBody } from '../layer/pack';
+import { entryHeader } from '../layer/pack';
 import { END_OF_ARCHIVE, encodeHeader, padding, readTar, type TarHeader } from '../layer/tar';
-import type { ContainerTree } from './container-tree';
-
-const OPEN_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+import type { ContainerTree, ReadTree } from './container-tree';
 
 /**
  * The tar of `name` in `dir`, its top entry called `topName`; with `name` undefined (the
  * directory `dir` itself), only what is in it, at the top level. The walk is lazy: a
  * reader that stops early stops it.
  */
-export async function* packEntry<D>(tree: ContainerTree<D>, dir: D, name: string | undefined, topName: string): AsyncGenerator<Buffer> {
+export async function* packEntry<D>(tree: ReadTree<D>, dir: D, name: string | undefined, topName: string): AsyncGenerator<Buffer> {
   const links = new Map<string, string>();
   async function* children(parent: D, prefix: string): AsyncGenerator<Buffer> {
     for (const child of await tree.list(parent)) yield* entry(parent, child, prefix === '' ? child : `${prefix}/${child}`);
@@ -36,11 +32,12 @@ export async function* packEntry<D>(tree: ContainerTree<D>, dir: D, name: string
   async function* entry(parent: D, child: string, tarName: string): AsyncGenerator<Buffer> {
     const found = await tree.lookup(parent, child);
     if (!found) return; // gone since it was listed
-    const header = entryHeader(found.stat, tarName, tree.idMap, links, () => fs.readlinkSync(found.hostPath));
+    const target = found.stat.isSymbolicLink() ? await tree.readlink(parent, child) : '';
+    const header = entryHeader(found.stat, tarName, tree.idMap, links, () => target);
     if (!header) return;
     yield encodeHeader(header);
     if (header.type === 'file') {
-      yield* fileBody(found.hostPath, found.stat.size);
+      yield* tree.read(parent, child, found.stat.size);
       yield padding(found.stat.size);
     }
     if (header.type !== 'directory') return;
@@ -95,43 +92,26 @@ class Extraction<D> {
     const slash = rel.lastIndexOf('/');
     const name = rel.slice(slash + 1);
     const parent = await this.dirOf(slash < 0 ? '' : rel.slice(0, slash), h.name);
-    const existing = await this.tree.lookup(parent, name);
     if (h.type === 'directory') {
-      if (!existing?.stat.isDirectory()) await this.mkdir(parent, name);
+      if (!(await this.tree.lookup(parent, name))?.stat.isDirectory()) await this.mkdir(parent, name);
       await this.dirOf(rel, h.name);
       this.dirAttrs.set(rel, h);
       return;
     }
-    const target = path.join(await this.tree.writable(parent), name);
     switch (h.type) {
-      case 'file': {
-        await this.tree.clear(parent, name, false);
-        const fd = fs.openSync(target, OPEN_NEW, 0o600);
-        try {
-          for await (const piece of body) {
-            let off = 0;
-            while (off < piece.length) off += fs.writeSync(fd, piece, off);
-          }
-          fs.fchmodSync(fd, h.mode);
-          fs.futimesSync(fd, h.mtime, h.mtime);
-        } finally {
-          fs.closeSync(fd);
-        }
+      case 'file':
+        await this.tree.createFile(parent, name, body, { mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime });
         break;
-      }
       case 'symlink':
-        await this.tree.clear(parent, name, false);
-        fs.symlinkSync(h.linkname, target);
-        fs.lutimesSync(target, h.mtime, h.mtime);
+        await this.tree.symlink(parent, name, h.linkname, { uid: h.uid, gid: h.gid, mtime: h.mtime });
         break;
       case 'link':
-        await this.hardlink(rel, h, parent, name, target);
+        await this.hardlink(rel, h, parent, name);
         break;
       default:
         return;
     }
     this.written.set(rel, h.type === 'symlink' ? 'l' : 'f');
-    if (h.type !== 'link') await this.tree.chown(parent, name, h.uid, h.gid, h.mode);
   }
 
   /** The directory `rel` (from the destination) as a handle, made when missing. */
@@ -155,19 +135,17 @@ class Extraction<D> {
 
   private async mkdir(parent: D, name: string): Promise<void> {
     const hidden = await this.tree.clear(parent, name, false);
-    fs.mkdirSync(path.join(await this.tree.writable(parent), name), 0o755);
+    await this.tree.mkdir(parent, name, 0o755);
     if (hidden) this.tree.madeDirectory(parent, name);
   }
 
-  private async hardlink(rel: string, h: TarHeader, parent: D, name: string, target: string): Promise<void> {
+  private async hardlink(rel: string, h: TarHeader, parent: D, name: string): Promise<void> {
     const linked = entryPath(h.linkname, this.what, 'hard-link target');
     if (linked === rel) return;
     const kind = this.written.get(linked);
     if (kind !== 'f' && kind !== 'l') throw this.refuse(h.name, `is a hard link to '${h.linkname}', which ${kind === undefined ? 'this archive did not write before it' : 'is not a file'}`);
     const slash = linked.lastIndexOf('/');
-    const from = path.join(await this.tree.writable(this.dirs.get(slash < 0 ? '' : linked.slice(0, slash))!), linked.slice(slash + 1));
-    await this.tree.clear(parent, name, false);
-    fs.linkSync(from, target);
+    await this.tree.link(this.dirs.get(slash < 0 ? '' : linked.slice(0, slash))!, linked.slice(slash + 1), parent, name);
   }
 
   async finishDirs(): Promise<void> {
@@ -175,10 +153,9 @@ class Extraction<D> {
       const h = this.dirAttrs.get(rel)!;
       const slash = rel.lastIndexOf('/');
       const parent = this.dirs.get(slash < 0 ? '' : rel.slice(0, slash))!;
-      const own = await this.tree.writable(this.dirs.get(rel)!);
-      fs.chmodSync(own, h.mode);
-      await this.tree.chown(parent, rel.slice(slash + 1), h.uid, h.gid, h.mode);
-      fs.utimesSync(own, h.mtime, h.mtime);
+      const name = rel.slice(slash + 1);
+      await this.tree.setDirectory(parent, name, h.mode, h.mtime);
+      await this.tree.chown(parent, name, h.uid, h.gid, h.mode);
     }
     await this.tree.finish();
   }

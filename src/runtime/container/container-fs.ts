@@ -10,25 +10,33 @@
  * through /proc/<pid>/root and paused (frozen, without events) while it is written; a
  * stopped one through its upper dir and image layers (./container-tree.ts).
  *
+ * Rootless, Berth's process is the container's root only for the files it owns; the
+ * container's other users (subordinate ids) may keep theirs from it. Reads go the plain
+ * way and turn to the helper's tree agent where refused (./fallback-tree.ts); writes go
+ * through the agent (./agent-tree.ts), which is the container's root for every file — as
+ * `docker cp` writes, owners from the tar included.
+ *
  * Errors: `not-found` (a path or a directory on the way is missing), `already-exists`,
  * `invalid-argument` (a bad tar, a directory where a file is needed),
  * `failed-precondition` (a non-empty directory without `recursive`, renaming an image
- * directory of a stopped container), `permission-denied` (rootless: a file of another
- * container user that the user running Berth may not read or write — the message says so).
+ * directory of a stopped container), `permission-denied` (a file the container's root
+ * may not touch either: rootless, one owned by an id outside the user's mapped ranges).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { BerthError, errnoCode, isBerthError } from '../errors';
 import { type IdMap, isIdentity, toContainer } from '../idmap';
 import type { PrivilegedFs } from '../layer/layer';
 import type { LayerContext } from '../layer/layer-store';
+import type { FileStats, TreeRoot } from '../layer/tree-agent';
 import type { MergedView } from '../snapshot/merged-view';
+import { AgentTree } from './agent-tree';
 import type { Container } from './container';
 import { extractInto, packEntry } from './container-archive';
-import { type ContainerTree, ProcRootTree, SnapshotTree, type TreeEntry } from './container-tree';
+import { type ContainerTree, ProcRootTree, type ReadTree, SnapshotTree, type TreeEntry } from './container-tree';
+import { FallbackTree } from './fallback-tree';
 import { setFrozen } from './freezer';
 import { type Resolved, resolveInRoot } from './path-resolver';
+import type { PreparedRootfs } from './ports';
 import type { ContainerStateStore } from './state-store';
 
 export type FileKind = 'file' | 'directory' | 'symlink' | 'other';
@@ -54,6 +62,8 @@ export interface ContainerFsDeps {
   load(): Promise<Container>;
   chainIds: string[];
   mergedView(containerId: string, chainIds: string[]): Promise<MergedView>;
+  /** The stopped container's overlay, for the tree agent to mount (rootless writes). */
+  rootfs(containerId: string, chainIds: string[]): Promise<PreparedRootfs>;
   /** Freezes or thaws the running container's processes (no events, no state change). */
   freeze(container: Container, frozen: boolean): Promise<void>;
   idMap: IdMap;
@@ -67,7 +77,7 @@ export interface ContainerFsSources {
   states: ContainerStateStore;
   images: {
     resolveForRun(ref: string): Promise<{ chainIds: string[] }>;
-    snapshots: { mergedView(containerId: string, chainIds: string[]): Promise<MergedView> };
+    snapshots: { mergedView(containerId: string, chainIds: string[]): Promise<MergedView>; prepare(containerId: string, chainIds: string[]): Promise<PreparedRootfs> };
     layers: Pick<LayerContext, 'idMap' | 'privileged'>;
   };
   /** A directory of the store for the helper's fixup lists. */
@@ -86,6 +96,7 @@ export async function openContainerFs(ref: string, sources: ContainerFsSources):
     },
     chainIds,
     mergedView: (id, ids) => sources.images.snapshots.mergedView(id, ids),
+    rootfs: (id, ids) => sources.images.snapshots.prepare(id, ids),
     freeze: (c, frozen) => setFrozen(sources.states.dirOf(c.config.id), c.state.pid!, frozen),
     idMap: sources.images.layers.idMap,
     helper: sources.images.layers.privileged,
@@ -95,7 +106,7 @@ export async function openContainerFs(ref: string, sources: ContainerFsSources):
 
 const OVERFLOW_ID = 65534;
 
-function kindOf(stat: fs.Stats): FileKind {
+function kindOf(stat: FileStats): FileKind {
   return stat.isFile() ? 'file' : stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'other';
 }
 
@@ -137,7 +148,9 @@ export class ContainerFs {
       const found = await this.existing(tree, p, true);
       try {
         if (!found.entry.stat.isFile()) throw new BerthError('invalid-argument', `'${found.at.path}' in the container is not a regular file.`);
-        return fs.readFileSync(found.entry.hostPath);
+        const chunks: Buffer[] = [];
+        for await (const chunk of tree.read(found.at.parent, found.at.name!, found.entry.stat.size)) chunks.push(chunk);
+        return Buffer.concat(chunks);
       } finally {
         release(tree, found.at);
       }
@@ -152,17 +165,8 @@ export class ContainerFs {
         if (entry && !options.overwrite) throw new BerthError('already-exists', `'${at.path}' already exists in the container.`);
         if (!entry && !options.create) throw new BerthError('not-found', `'${at.path}' does not exist in the container.`);
         const mode = entry ? entry.stat.mode & 0o7777 : 0o644;
-        const dir = await tree.writable(at.parent);
-        await tree.clear(at.parent, at.name, false);
-        const target = path.join(dir, at.name);
-        const fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
-        try {
-          fs.writeFileSync(fd, content);
-          fs.fchmodSync(fd, mode);
-        } finally {
-          fs.closeSync(fd);
-        }
-        if (entry) await tree.chown(at.parent, at.name, this.containerId(tree, 'uid', entry.stat.uid), this.containerId(tree, 'gid', entry.stat.gid), mode);
+        const owner = entry && { uid: this.containerId(tree, 'uid', entry.stat.uid), gid: this.containerId(tree, 'gid', entry.stat.gid) };
+        await tree.createFile(at.parent, at.name, content, { mode, ...owner });
       } finally {
         release(tree, at);
       }
@@ -175,7 +179,7 @@ export class ContainerFs {
       try {
         if (entry) throw new BerthError('already-exists', `'${at.path}' already exists in the container.`);
         const hidden = await tree.clear(at.parent, at.name, false);
-        fs.mkdirSync(path.join(await tree.writable(at.parent), at.name), 0o755);
+        await tree.mkdir(at.parent, at.name, 0o755);
         if (hidden) tree.madeDirectory(at.parent, at.name);
       } finally {
         release(tree, at);
@@ -228,7 +232,7 @@ export class ContainerFs {
    */
   async archive(p: string): Promise<Readable> {
     const contents = /\/\.$/.test(p) || p === '.';
-    const { tree } = await this.open(false);
+    const tree = await this.readTree(await this.deps.load());
     try {
       const at = contents ? await resolveInRoot(tree, p, { followLast: true }) : await resolveInRoot(tree, p, { followLast: false });
       if (contents && at.name !== undefined && !(await tree.lookup(at.parent, at.name))?.stat.isDirectory()) {
@@ -265,52 +269,73 @@ export class ContainerFs {
 
   // ---- plumbing -------------------------------------------------------------------
 
-  private async open(writing: boolean): Promise<{ tree: ContainerTree<unknown>; container: Container; frozen: boolean }> {
-    const container = await this.deps.load();
+  private async readTree(container: Container): Promise<ReadTree<unknown>> {
     const { state, config } = container;
-    const live = (state.status === 'running' || state.status === 'paused') && state.pid !== undefined;
     const { idMap, helper, workDir } = this.deps;
-    if (!live) {
-      const view = await this.deps.mergedView(config.id, this.deps.chainIds);
-      return { tree: new SnapshotTree(view, idMap, helper, workDir) as ContainerTree<unknown>, container, frozen: false };
-    }
-    const tree = new ProcRootTree(state.pid!, idMap, helper, workDir) as ContainerTree<unknown>;
-    // Writes happen with the container frozen, so nothing in it can swap a path meanwhile.
-    const frozen = writing && state.status === 'running';
-    if (frozen) await this.deps.freeze(container, true);
-    return { tree, container, frozen };
+    const plain = isLive(container)
+      ? (new ProcRootTree(state.pid!, idMap) as ReadTree<unknown>)
+      : (new SnapshotTree(await this.deps.mergedView(config.id, this.deps.chainIds), idMap, helper, workDir) as ReadTree<unknown>);
+    return isIdentity(idMap) ? plain : (new FallbackTree(plain, () => this.agentTree(container)) as ReadTree<unknown>);
   }
 
-  private async run<T>(p: string, action: string, writing: boolean, fn: (tree: ContainerTree<unknown>) => Promise<T>): Promise<T> {
-    const { tree, container, frozen } = await this.open(writing);
+  private async writeTree(container: Container): Promise<ContainerTree<unknown>> {
+    const { state, config } = container;
+    const { idMap, helper, workDir } = this.deps;
+    if (!isIdentity(idMap)) return this.agentTree(container);
+    if (isLive(container)) return new ProcRootTree(state.pid!, idMap) as ContainerTree<unknown>;
+    return new SnapshotTree(await this.deps.mergedView(config.id, this.deps.chainIds), idMap, helper, workDir) as ContainerTree<unknown>;
+  }
+
+  /** The helper's tree agent on the running container's root, or on the stopped one's overlay. */
+  private async agentTree(container: Container): Promise<AgentTree> {
+    const { state, config } = container;
+    let root: TreeRoot = { pid: state.pid! };
+    if (!isLive(container)) {
+      const rootfs = await this.deps.rootfs(config.id, this.deps.chainIds);
+      root = rootfs.mount ? { overlay: { target: rootfs.rootfsPath, options: rootfs.mount.options ?? [] } } : { path: rootfs.rootfsPath };
+    }
+    const { uidMappings, gidMappings } = this.deps.idMap;
+    return new AgentTree(await (await this.deps.helper()).openTree({ ...root, uidMappings, gidMappings }), this.deps.idMap);
+  }
+
+  private async read<T>(p: string, action: string, fn: (tree: ReadTree<unknown>) => Promise<T>): Promise<T> {
+    const tree = await this.readTree(await this.deps.load());
     try {
+      return await fn(tree);
+    } catch (err) {
+      throw this.explain(err, action, p);
+    } finally {
+      tree.close();
+    }
+  }
+
+  /** A running container is frozen meanwhile, so nothing in it can swap a path under the write. */
+  private async write<T>(p: string, action: string, fn: (tree: ContainerTree<unknown>) => Promise<T>): Promise<T> {
+    const container = await this.deps.load();
+    const frozen = isLive(container) && container.state.status === 'running';
+    let tree: ContainerTree<unknown> | undefined;
+    try {
+      tree = await this.writeTree(container);
+      if (frozen) await this.deps.freeze(container, true);
       const result = await fn(tree);
       await tree.finish();
       return result;
     } catch (err) {
       throw this.explain(err, action, p);
     } finally {
-      tree.close();
+      tree?.close();
       if (frozen) await this.deps.freeze(container, false);
     }
   }
 
-  private read<T>(p: string, action: string, fn: (tree: ContainerTree<unknown>) => Promise<T>): Promise<T> {
-    return this.run(p, action, false, fn);
-  }
-
-  private write<T>(p: string, action: string, fn: (tree: ContainerTree<unknown>) => Promise<T>): Promise<T> {
-    return this.run(p, action, true, fn);
-  }
-
-  private async lookupAt<D>(tree: ContainerTree<D>, p: string, followLast: boolean): Promise<{ at: Resolved<D>; entry: TreeEntry | undefined }> {
+  private async lookupAt<D>(tree: ReadTree<D>, p: string, followLast: boolean): Promise<{ at: Resolved<D>; entry: TreeEntry | undefined }> {
     const at = await resolveInRoot(tree, p, { followLast });
     if (at.name === undefined) return { at, entry: await tree.lookupRoot() };
     return { at, entry: await tree.lookup(at.parent, at.name) };
   }
 
   /** A path that is not the root, for the calls that replace or remove it. */
-  private async named<D>(tree: ContainerTree<D>, p: string, followLast: boolean): Promise<{ at: Resolved<D> & { name: string }; entry: TreeEntry | undefined }> {
+  private async named<D>(tree: ReadTree<D>, p: string, followLast: boolean): Promise<{ at: Resolved<D> & { name: string }; entry: TreeEntry | undefined }> {
     const found = await this.lookupAt(tree, p, followLast);
     if (found.at.name === undefined) {
       release(tree, found.at);
@@ -319,7 +344,7 @@ export class ContainerFs {
     return found as { at: Resolved<D> & { name: string }; entry: TreeEntry | undefined };
   }
 
-  private async existing<D>(tree: ContainerTree<D>, p: string, followLast: boolean): Promise<{ at: Resolved<D>; entry: TreeEntry }> {
+  private async existing<D>(tree: ReadTree<D>, p: string, followLast: boolean): Promise<{ at: Resolved<D>; entry: TreeEntry }> {
     const { at, entry } = await this.lookupAt(tree, p, followLast);
     if (!entry) {
       release(tree, at);
@@ -329,7 +354,7 @@ export class ContainerFs {
   }
 
   /** The directory at `p`, entered (symlinks followed); release it unless it is the root. */
-  private async directory<D>(tree: ContainerTree<D>, p: string): Promise<D> {
+  private async directory<D>(tree: ReadTree<D>, p: string): Promise<D> {
     const found = await this.existing(tree, p, true);
     try {
       if (found.at.name === undefined) return tree.root;
@@ -340,11 +365,11 @@ export class ContainerFs {
     }
   }
 
-  private containerId(tree: ContainerTree<unknown>, kind: 'uid' | 'gid', hostId: number): number {
+  private containerId(tree: ReadTree<unknown>, kind: 'uid' | 'gid', hostId: number): number {
     return toContainer(kind === 'uid' ? tree.idMap.uidMappings : tree.idMap.gidMappings, hostId) ?? OVERFLOW_ID;
   }
 
-  private toStat(tree: ContainerTree<unknown>, stat: fs.Stats, symlink: boolean): FileStat {
+  private toStat(tree: ReadTree<unknown>, stat: FileStats, symlink: boolean): FileStat {
     return {
       type: kindOf(stat),
       symlink,
@@ -373,7 +398,7 @@ export class ContainerFs {
     if (code === 'EACCES' || code === 'EPERM') {
       const why = isIdentity(this.deps.idMap)
         ? ''
-        : " Rootless Berth acts as the container's root user, which is you: files and directories owned by the container's other users (your subordinate ids) can be read only when world-readable and written only when world-writable. Change their mode inside the container, or copy as those users with `berth exec`.";
+        : " Rootless Berth is the container's root user over the ids mapped to you (/etc/subuid and /etc/subgid); a file whose owner is outside them is out of its reach. Change its owner inside the container.";
       return new BerthError('permission-denied', `Cannot ${action} '${p}' in the container: permission denied${where}.${why}`, { cause: err });
     }
     if (code === 'ENOENT') return new BerthError('not-found', `Cannot ${action} '${p}' in the container: it does not exist${where}.`, { cause: err });
@@ -383,6 +408,11 @@ export class ContainerFs {
   }
 }
 
-function release<D>(tree: ContainerTree<D>, at: Resolved<D>): void {
+/** A running container's process is there to be reached. */
+function isLive({ state }: Container): boolean {
+  return (state.status === 'running' || state.status === 'paused') && state.pid !== undefined;
+}
+
+function release<D>(tree: ReadTree<D>, at: Resolved<D>): void {
   if (at.parent !== tree.root) tree.release(at.parent);
 }

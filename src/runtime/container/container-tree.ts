@@ -1,6 +1,6 @@
 /**
- * The two ways Berth reaches a container's files, behind one `ContainerTree` role that
- * ./container-fs.ts and ./container-archive.ts are written against:
+ * The ways Berth reaches a container's files, behind one `ContainerTree` role (reading:
+ * `ReadTree`) that ./container-fs.ts and ./container-archive.ts are written against:
  *
  *   running   `ProcRootTree`: the overlay is mounted only in the container's mount
  *             namespace, reached through /proc/<pid>/root. Each directory is held as an
@@ -11,11 +11,13 @@
  *             (../snapshot/merged-view.ts); writes go into the upper dir, copying up the
  *             directories on the way, replacing whiteouts, and adding whiteouts (through
  *             the helper) for what the layers have and a delete removes.
+ *   rootless  `AgentTree` (./agent-tree.ts): the helper's tree agent, root of the
+ *             container's ids, for what the two above cannot do without root; and
+ *             `FallbackTree` (./fallback-tree.ts), which reads with one of them and turns
+ *             to the agent where Node is refused.
  *
- * Ownership: tar and callers speak container ids. As root they are host ids and are set
- * directly; rootless, Node can only create files owned by the user (= container root),
- * so other owners become `chown` records the helper applies in a user namespace holding
- * the subordinate ids — ../layer/layer.ts's fixup list, rooted at the container's root.
+ * Ownership: trees report owners as host ids, like lstat (`idMap` turns them into the
+ * container's), and callers give container ids to `chown`.
  */
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -24,31 +26,55 @@ import { BerthError, errnoCode } from '../errors';
 import { type IdMap, isIdentity, toContainer, toHost } from '../idmap';
 import type { PrivilegedFs } from '../layer/layer';
 import { removeTree } from '../layer/layer-store';
-import { isWhiteoutDevice } from '../layer/pack';
+import { fileBody, isWhiteoutDevice } from '../layer/pack';
+import type { FileStats } from '../layer/tree-agent';
 import { childPath, type MergedView } from '../snapshot/merged-view';
 import type { Step, Walk } from './path-resolver';
 
-const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 
 export interface TreeEntry {
-  stat: fs.Stats;
-  /** A host path to read it by, valid while the directory handle is held. */
-  hostPath: string;
+  stat: FileStats;
 }
 
-export interface ContainerTree<D> extends Walk<D> {
+/** What reading a container's files takes: stat, list, readFile, cp out. */
+export interface ReadTree<D> extends Walk<D> {
   readonly idMap: IdMap;
   /** A directory handle's path from the container's root ('' for the root). */
   pathOf(dir: D): string;
   /** lstat semantics; undefined when absent. */
   lookup(dir: D, name: string): Promise<TreeEntry | undefined>;
   lookupRoot(): Promise<TreeEntry>;
+  /** Sorted. */
   list(dir: D): Promise<string[]>;
-  /**
-   * A host directory in which names of `dir` can be created, renamed and linked without
-   * any symlink being followed on the way (stopped: copies the directories up first).
-   */
-  writable(dir: D): Promise<string>;
+  /** Exactly `size` bytes (what `lookup` said) of the regular file `name`. */
+  read(dir: D, name: string, size: number): AsyncIterable<Buffer>;
+  readlink(dir: D, name: string): Promise<string>;
+  close(): void;
+}
+
+/** A new entry's mode (none for a link), owner (container ids; root's when absent) and mtime (seconds). */
+export interface NewEntry {
+  mode: number;
+  uid?: number;
+  gid?: number;
+  mtime?: number;
+}
+
+/**
+ * ...and writing them: cp in and the file provider's writes. Nothing here follows a
+ * symlink, and the stopped tree copies up the directories on the way first. A file or
+ * link replaces what the container's own layer has at its name.
+ */
+export interface ContainerTree<D> extends ReadTree<D> {
+  createFile(dir: D, name: string, body: AsyncIterable<Uint8Array> | Uint8Array, attrs: NewEntry): Promise<void>;
+  symlink(dir: D, name: string, target: string, attrs: Omit<NewEntry, 'mode'>): Promise<void>;
+  /** A hard link `name` in `dir` to `fromName` in `fromDir`. */
+  link(fromDir: D, fromName: string, dir: D, name: string): Promise<void>;
+  /** Where nothing is (`clear` first). */
+  mkdir(dir: D, name: string, mode: number): Promise<void>;
+  /** The mode and times of the directory `name`, set once its contents are written. */
+  setDirectory(dir: D, name: string, mode: number, mtime: number): Promise<void>;
   /**
    * Makes room for a new entry: removes what the container's own layer has at `name`
    * (recursively). `deleting` also hides what the image's layers have (a whiteout).
@@ -61,54 +87,59 @@ export interface ContainerTree<D> extends Walk<D> {
   move(fromDir: D, fromName: string, toDir: D, toName: string): Promise<void>;
   /** Sets the owner (container ids) of `name`, whose mode is already `mode` (chown clears set-id bits: re-applied). */
   chown(dir: D, name: string, uid: number, gid: number, mode: number): Promise<void>;
-  /** Applies what had to wait for the helper (owners, whiteouts, opaque directories). */
+  /** Applies what had to wait for the helper (whiteouts, opaque directories). */
   finish(): Promise<void>;
-  close(): void;
 }
 
-function kind(stat: fs.Stats, target: () => string): Step {
+/** What path resolution needs to know of an entry (./path-resolver.ts). */
+export async function stepOf(stat: FileStats, target: () => string | Promise<string>): Promise<Step> {
   if (stat.isDirectory()) return { type: 'directory' };
-  if (stat.isSymbolicLink()) return { type: 'symlink', target: target() };
+  if (stat.isSymbolicLink()) return { type: 'symlink', target: await target() };
   return { type: 'other' };
 }
 
-/** Records and applies the fixups both trees need. */
-class Fixups {
-  readonly records: string[] = [];
-
-  constructor(
-    private readonly root: string,
-    private readonly idMap: IdMap,
-    private readonly helper: () => Promise<PrivilegedFs>,
-    private readonly workDir: string,
-  ) {}
-
-  async chown(hostPath: string, rel: string, uid: number, gid: number, mode: number, isLink: boolean): Promise<void> {
-    if (isIdentity(this.idMap)) {
-      if (uid === 0 && gid === 0) return;
-      await fsp.lchown(hostPath, uid, gid);
-      // chown cleared the set-id bits.
-      if (!isLink) await fsp.chmod(hostPath, mode);
-      return;
+async function writeNew(target: string, body: AsyncIterable<Uint8Array> | Uint8Array, mode: number, mtime?: number): Promise<void> {
+  const fd = fs.openSync(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  try {
+    for await (const piece of body instanceof Uint8Array ? [body] : body) {
+      let off = 0;
+      while (off < piece.length) off += fs.writeSync(fd, piece, off);
     }
-    // Rootless: container root is the user, who owns what Node creates.
-    if (uid === 0 && gid === 0) return;
-    if (toHost(this.idMap.uidMappings, uid) === undefined || toHost(this.idMap.gidMappings, gid) === undefined) return;
-    this.records.push(`chown ${uid} ${gid} ${(isLink ? 0o777 : mode).toString(8)} ${rel}`);
+    fs.fchmodSync(fd, mode);
+    if (mtime !== undefined) fs.futimesSync(fd, mtime, mtime);
+  } finally {
+    fs.closeSync(fd);
   }
+}
 
-  async apply(): Promise<void> {
-    if (this.records.length === 0) return;
-    const list = path.join(this.workDir, `fixups-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    fs.writeFileSync(list, this.records.join('\n') + '\n');
-    try {
-      const { uidMappings, gidMappings } = this.idMap;
-      await (await this.helper()).fixup({ root: this.root, list, userxattr: !isIdentity(this.idMap), ...(uidMappings.length > 0 && { uidMappings, gidMappings }) });
-    } finally {
-      fs.rmSync(list, { force: true });
-      this.records.length = 0;
-    }
+function symlinkAt(at: string, target: string, mtime?: number): void {
+  fs.symlinkSync(target, at);
+  if (mtime !== undefined) fs.lutimesSync(at, mtime, mtime);
+}
+
+/** Through an fd opened without following a link: the directory itself, whatever is swapped in. */
+function setDirectoryAt(at: string, mode: number, mtime: number): void {
+  const fd = fs.openSync(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  try {
+    fs.fchmodSync(fd, mode);
+    fs.futimesSync(fd, mtime, mtime);
+  } finally {
+    fs.closeSync(fd);
   }
+}
+
+/**
+ * Node's own chown, for the trees that write as root (rootless, Node may give files to no
+ * one else: ./container-fs.ts writes through the agent). What Node creates is root's already.
+ */
+async function chownAt(hostPath: string, idMap: IdMap, uid: number, gid: number, mode: number, isLink: boolean): Promise<void> {
+  if (uid === 0 && gid === 0) return;
+  const hostUid = toHost(idMap.uidMappings, uid);
+  const hostGid = toHost(idMap.gidMappings, gid);
+  if (hostUid === undefined || hostGid === undefined) return;
+  await fsp.lchown(hostPath, hostUid, hostGid);
+  // chown cleared the set-id bits.
+  if (!isLink) await fsp.chmod(hostPath, mode);
 }
 
 interface DirFd {
@@ -119,12 +150,12 @@ interface DirFd {
 /** A running container, through /proc/<pid>/root. */
 export class ProcRootTree implements ContainerTree<DirFd> {
   readonly root: DirFd;
-  private readonly fixups: Fixups;
 
-  constructor(pid: number, readonly idMap: IdMap, helper: () => Promise<PrivilegedFs>, workDir: string) {
-    const rootPath = `/proc/${pid}/root`;
-    this.root = { fd: fs.openSync(rootPath, O_RDONLY | O_DIRECTORY), path: '' };
-    this.fixups = new Fixups(rootPath, idMap, helper, workDir);
+  constructor(
+    pid: number,
+    readonly idMap: IdMap,
+  ) {
+    this.root = { fd: fs.openSync(`/proc/${pid}/root`, O_RDONLY | O_DIRECTORY), path: '' };
   }
 
   private at(dir: DirFd, name: string): string {
@@ -137,7 +168,7 @@ export class ProcRootTree implements ContainerTree<DirFd> {
 
   async step(dir: DirFd, name: string): Promise<Step> {
     const entry = await this.lookup(dir, name);
-    return entry && kind(entry.stat, () => fs.readlinkSync(entry.hostPath));
+    return entry && stepOf(entry.stat, () => fs.readlinkSync(this.at(dir, name)));
   }
 
   async enter(dir: DirFd, name: string): Promise<DirFd> {
@@ -150,25 +181,52 @@ export class ProcRootTree implements ContainerTree<DirFd> {
   }
 
   async lookup(dir: DirFd, name: string): Promise<TreeEntry | undefined> {
-    const hostPath = this.at(dir, name);
-    const stat = await fsp.lstat(hostPath).catch((err: unknown) => {
+    const stat = await fsp.lstat(this.at(dir, name)).catch((err: unknown) => {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
       throw err;
     });
-    return stat && { stat, hostPath };
+    return stat && { stat };
   }
 
   async lookupRoot(): Promise<TreeEntry> {
-    const hostPath = `/proc/self/fd/${this.root.fd}`;
-    return { stat: await fsp.stat(hostPath), hostPath };
+    return { stat: await fsp.stat(`/proc/self/fd/${this.root.fd}`) };
   }
 
   async list(dir: DirFd): Promise<string[]> {
     return (await fsp.readdir(`/proc/self/fd/${dir.fd}`)).sort();
   }
 
-  async writable(dir: DirFd): Promise<string> {
-    return `/proc/self/fd/${dir.fd}`;
+  read(dir: DirFd, name: string, size: number): AsyncIterable<Buffer> {
+    return fileBody(this.at(dir, name), size);
+  }
+
+  async readlink(dir: DirFd, name: string): Promise<string> {
+    return fs.readlinkSync(this.at(dir, name));
+  }
+
+  async createFile(dir: DirFd, name: string, body: AsyncIterable<Uint8Array> | Uint8Array, attrs: NewEntry): Promise<void> {
+    await this.clear(dir, name);
+    await writeNew(this.at(dir, name), body, attrs.mode, attrs.mtime);
+    await this.chown(dir, name, attrs.uid ?? 0, attrs.gid ?? 0, attrs.mode);
+  }
+
+  async mkdir(dir: DirFd, name: string, mode: number): Promise<void> {
+    fs.mkdirSync(this.at(dir, name), mode);
+  }
+
+  async symlink(dir: DirFd, name: string, target: string, attrs: Omit<NewEntry, 'mode'>): Promise<void> {
+    await this.clear(dir, name);
+    symlinkAt(this.at(dir, name), target, attrs.mtime);
+    await this.chown(dir, name, attrs.uid ?? 0, attrs.gid ?? 0, 0o777);
+  }
+
+  async link(fromDir: DirFd, fromName: string, dir: DirFd, name: string): Promise<void> {
+    await this.clear(dir, name);
+    fs.linkSync(this.at(fromDir, fromName), this.at(dir, name));
+  }
+
+  async setDirectory(dir: DirFd, name: string, mode: number, mtime: number): Promise<void> {
+    setDirectoryAt(this.at(dir, name), mode, mtime);
   }
 
   async clear(dir: DirFd, name: string): Promise<boolean> {
@@ -186,11 +244,11 @@ export class ProcRootTree implements ContainerTree<DirFd> {
 
   async chown(dir: DirFd, name: string, uid: number, gid: number, mode: number): Promise<void> {
     const entry = await this.lookup(dir, name);
-    if (entry) await this.fixups.chown(entry.hostPath, childPath(dir.path, name), uid, gid, mode, entry.stat.isSymbolicLink());
+    if (entry) await chownAt(this.at(dir, name), this.idMap, uid, gid, mode, entry.stat.isSymbolicLink());
   }
 
-  finish(): Promise<void> {
-    return this.fixups.apply();
+  async finish(): Promise<void> {
+    // Nothing waits: the kernel's overlay does whiteouts itself.
   }
 
   close(): void {
@@ -201,18 +259,15 @@ export class ProcRootTree implements ContainerTree<DirFd> {
 /** A stopped container: the merged view to read, its upper dir to write. */
 export class SnapshotTree implements ContainerTree<string> {
   readonly root = '';
-  private readonly fixups: Fixups;
-  private readonly whiteouts: string[] = [];
-  private readonly opaque: string[] = [];
+  /** Fixup records (../layer/layer.ts) for what Node cannot make: whiteouts, opaque marks. */
+  private readonly records: string[] = [];
 
   constructor(
     private readonly view: MergedView,
     readonly idMap: IdMap,
     private readonly helper: () => Promise<PrivilegedFs>,
-    workDir: string,
-  ) {
-    this.fixups = new Fixups(view.upper, idMap, helper, workDir);
-  }
+    private readonly workDir: string,
+  ) {}
 
   pathOf(dir: string): string {
     return dir;
@@ -232,19 +287,33 @@ export class SnapshotTree implements ContainerTree<string> {
 
   async lookup(dir: string, name: string): Promise<TreeEntry | undefined> {
     const entry = this.view.lookup(childPath(dir, name));
-    return entry && { stat: entry.stat, hostPath: entry.hostPath };
+    return entry && { stat: entry.stat };
   }
 
   async lookupRoot(): Promise<TreeEntry> {
-    return { stat: fs.statSync(this.view.upper), hostPath: this.view.upper };
+    return { stat: fs.statSync(this.view.upper) };
   }
 
   async list(dir: string): Promise<string[]> {
     return this.view.list(dir);
   }
 
+  private hostPath(dir: string, name: string): string {
+    const entry = this.view.lookup(childPath(dir, name));
+    if (!entry) throw Object.assign(new Error(`'/${childPath(dir, name)}' is gone`), { code: 'ENOENT' });
+    return entry.hostPath;
+  }
+
+  read(dir: string, name: string, size: number): AsyncIterable<Buffer> {
+    return fileBody(this.hostPath(dir, name), size);
+  }
+
+  async readlink(dir: string, name: string): Promise<string> {
+    return fs.readlinkSync(this.hostPath(dir, name));
+  }
+
   /** Copies up each directory of `dir` missing from the upper dir, with its mode, owner and times. */
-  async writable(dir: string): Promise<string> {
+  private async writable(dir: string): Promise<string> {
     let rel = '';
     for (const name of dir === '' ? [] : dir.split('/')) {
       const parent = rel;
@@ -255,10 +324,37 @@ export class SnapshotTree implements ContainerTree<string> {
       const merged = this.view.lookup(rel)!.stat;
       fs.mkdirSync(upperPath, { mode: 0o700 });
       fs.chmodSync(upperPath, merged.mode & 0o7777);
-      await this.chown(parent, name, merged.uid, merged.gid, merged.mode & 0o7777, true);
+      // The layer holds host ids.
+      const { uidMappings, gidMappings } = this.idMap;
+      await this.chown(parent, name, toContainer(uidMappings, merged.uid) ?? 0, toContainer(gidMappings, merged.gid) ?? 0, merged.mode & 0o7777);
       fs.utimesSync(upperPath, merged.atime, merged.mtime);
     }
     return dir === '' ? this.view.upper : path.join(this.view.upper, dir);
+  }
+
+  async createFile(dir: string, name: string, body: AsyncIterable<Uint8Array> | Uint8Array, attrs: NewEntry): Promise<void> {
+    await this.clear(dir, name, false);
+    await writeNew(path.join(await this.writable(dir), name), body, attrs.mode, attrs.mtime);
+    await this.chown(dir, name, attrs.uid ?? 0, attrs.gid ?? 0, attrs.mode);
+  }
+
+  async mkdir(dir: string, name: string, mode: number): Promise<void> {
+    fs.mkdirSync(path.join(await this.writable(dir), name), mode);
+  }
+
+  async symlink(dir: string, name: string, target: string, attrs: Omit<NewEntry, 'mode'>): Promise<void> {
+    await this.clear(dir, name, false);
+    symlinkAt(path.join(await this.writable(dir), name), target, attrs.mtime);
+    await this.chown(dir, name, attrs.uid ?? 0, attrs.gid ?? 0, 0o777);
+  }
+
+  async link(fromDir: string, fromName: string, dir: string, name: string): Promise<void> {
+    await this.clear(dir, name, false);
+    fs.linkSync(path.join(await this.writable(fromDir), fromName), path.join(await this.writable(dir), name));
+  }
+
+  async setDirectory(dir: string, name: string, mode: number, mtime: number): Promise<void> {
+    setDirectoryAt(await this.writable(childPath(dir, name)), mode, mtime);
   }
 
   async clear(dir: string, name: string, deleting: boolean): Promise<boolean> {
@@ -267,12 +363,12 @@ export class SnapshotTree implements ContainerTree<string> {
     const upper = fs.lstatSync(upperPath, { throwIfNoEntry: false });
     if (upper) await removeTree(upperPath, { idMap: this.idMap, privileged: this.helper });
     // With the upper entry gone, what is left to see comes from the layers.
-    if (deleting && this.view.lookup(rel) !== undefined) this.whiteouts.push(rel);
+    if (deleting && this.view.lookup(rel) !== undefined) this.records.push(`whiteout ${rel}`);
     return upper !== undefined && isWhiteoutDevice(upper);
   }
 
   madeDirectory(dir: string, name: string): void {
-    this.opaque.push(childPath(dir, name));
+    this.records.push(`opaque ${childPath(dir, name)}`);
   }
 
   /** Directories are refused: their contents may lie in the layers, and overlay would need a redirect. */
@@ -290,19 +386,23 @@ export class SnapshotTree implements ContainerTree<string> {
     await this.clear(fromDir, fromName, true);
   }
 
-  async chown(dir: string, name: string, uid: number, gid: number, mode: number, hostIds = false): Promise<void> {
+  async chown(dir: string, name: string, uid: number, gid: number, mode: number): Promise<void> {
     const hostPath = path.join(this.view.upper, dir, name);
-    const isLink = fs.lstatSync(hostPath).isSymbolicLink();
-    if (!hostIds) return this.fixups.chown(hostPath, childPath(dir, name), uid, gid, mode, isLink);
-    // A copied-up directory takes its owner from the layer, which holds host ids.
-    const { uidMappings, gidMappings } = this.idMap;
-    return this.fixups.chown(hostPath, childPath(dir, name), toContainer(uidMappings, uid) ?? 0, toContainer(gidMappings, gid) ?? 0, mode, isLink);
+    await chownAt(hostPath, this.idMap, uid, gid, mode, fs.lstatSync(hostPath).isSymbolicLink());
   }
 
+  /** Whiteouts and opaque marks wait for the end: one helper request for them all. */
   async finish(): Promise<void> {
-    this.fixups.records.push(...this.whiteouts.map((p) => `whiteout ${p}`), ...this.opaque.map((p) => `opaque ${p}`));
-    this.whiteouts.length = this.opaque.length = 0;
-    await this.fixups.apply();
+    if (this.records.length === 0) return;
+    const list = path.join(this.workDir, `fixups-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    fs.writeFileSync(list, this.records.join('\n') + '\n');
+    try {
+      const { uidMappings, gidMappings } = this.idMap;
+      await (await this.helper()).fixup({ root: this.view.upper, list, userxattr: !isIdentity(this.idMap), ...(uidMappings.length > 0 && { uidMappings, gidMappings }) });
+    } finally {
+      fs.rmSync(list, { force: true });
+      this.records.length = 0;
+    }
   }
 
   close(): void {
