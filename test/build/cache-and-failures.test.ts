@@ -40,6 +40,16 @@ describe('berth build: cache', () => {
     assert.ok(!again.events.some((e) => e.type === 'step.log'));
   });
 
+  it('a rebuild with nothing changed writes nothing: no lease, no blob, no refs.json, no record', async () => {
+    const ctx = makeContext({ Dockerfile: SIX_STEPS, 'a.txt': 'unchanged', 'dir/x': 'x' });
+    await buildWith(store, ctx, { tags: ['unchanged'] });
+    // A directory's mtime moves with every file made or removed in it.
+    const mtimes = () => ['leases', 'refs.json', 'blobs/sha256', 'builds/cache'].map((p) => fs.statSync(path.join(store.root, p)).mtimeMs);
+    const before = mtimes();
+    assert.deepEqual((await buildWith(store, ctx, { tags: ['unchanged'] })).ran, []);
+    assert.deepEqual(mtimes(), before);
+  });
+
   it('keys COPY on content: a touched file hits, an edited one misses from that step on', async () => {
     const ctx = makeContext({ Dockerfile: SIX_STEPS, 'a.txt': 'a', 'dir/x': 'x' });
     await buildWith(store, ctx);

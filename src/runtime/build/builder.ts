@@ -26,7 +26,7 @@ import { copyLayer, planCopy, readSources } from './copy';
 import { PathMatcher } from './dockerignore';
 import { buildModel, dockerfileError, type DockerfileModel, hasErrors, type Instruction, type Node, type Stage, type Step } from './dockerfile/dockerfile';
 import { addLayer, withConfig, writeImage, type WriterDeps } from './image-writer';
-import { StepRunner } from './run-step';
+import { CONTAINER_ID, StepRunner } from './run-step';
 import { SourceTree } from './source-tree';
 
 export interface BuilderDeps {
@@ -193,8 +193,8 @@ class Session {
    * one readdir, and takes no lease (the step runner needs one).
    */
   async sweepOrphans(): Promise<void> {
-    const containers = await fsp.readdir(path.join(this.deps.paths.root, 'builds', 'containers')).catch(() => []);
-    if (containers.length === 0) return;
+    const names = await fsp.readdir(path.join(this.deps.paths.root, 'builds', 'containers')).catch(() => []);
+    if (!names.some((n) => CONTAINER_ID.test(n))) return;
     await this.lease.protect();
     await this.runner.sweepOrphans();
   }

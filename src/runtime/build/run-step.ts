@@ -33,7 +33,7 @@ import type { BuildState } from './build';
 import type { SourceTree } from './source-tree';
 
 const LEASE_FILE = 'build-lease';
-const CONTAINER_ID = /^[0-9a-f]{64}$/;
+export const CONTAINER_ID = /^[0-9a-f]{64}$/;
 /** How long a build container may lack its lease file before a sweep takes it as abandoned. */
 const UNLEASED_GRACE_MS = 10 * 60_000;
 /** Paths the runtime mounts over in every container. */
