@@ -275,24 +275,25 @@ export class ContainerFs {
     const plain = isLive(container)
       ? (new ProcRootTree(state.pid!, idMap) as ReadTree<unknown>)
       : (new SnapshotTree(await this.deps.mergedView(config.id, this.deps.chainIds), idMap, helper, workDir) as ReadTree<unknown>);
-    return isIdentity(idMap) ? plain : (new FallbackTree(plain, () => this.agentTree(container)) as ReadTree<unknown>);
+    return isIdentity(idMap) ? plain : (new FallbackTree(plain, () => this.agentTree(container, false)) as ReadTree<unknown>);
   }
 
   private async writeTree(container: Container): Promise<ContainerTree<unknown>> {
     const { state, config } = container;
     const { idMap, helper, workDir } = this.deps;
-    if (!isIdentity(idMap)) return this.agentTree(container);
+    if (!isIdentity(idMap)) return this.agentTree(container, true);
     if (isLive(container)) return new ProcRootTree(state.pid!, idMap) as ContainerTree<unknown>;
     return new SnapshotTree(await this.deps.mergedView(config.id, this.deps.chainIds), idMap, helper, workDir) as ContainerTree<unknown>;
   }
 
   /** The helper's tree agent on the running container's root, or on the stopped one's overlay. */
-  private async agentTree(container: Container): Promise<AgentTree> {
+  private async agentTree(container: Container, writing: boolean): Promise<AgentTree> {
     const { state, config } = container;
     let root: TreeRoot = { pid: state.pid! };
     if (!isLive(container)) {
       const rootfs = await this.deps.rootfs(config.id, this.deps.chainIds);
-      root = rootfs.mount ? { overlay: { target: rootfs.rootfsPath, options: rootfs.mount.options ?? [] } } : { path: rootfs.rootfsPath };
+      const options = rootfs.mount?.options ?? [];
+      root = rootfs.mount ? { overlay: { target: rootfs.rootfsPath, options: writing ? options : readOnlyOverlay(options) } } : { path: rootfs.rootfsPath };
     }
     const { uidMappings, gidMappings } = this.deps.idMap;
     return new AgentTree(await (await this.deps.helper()).openTree({ ...root, uidMappings, gidMappings }), this.deps.idMap);
@@ -406,6 +407,16 @@ export class ContainerFs {
     if (code === 'EXDEV') return new BerthError('failed-precondition', `Cannot ${action} '${p}' in the container: overlayfs cannot rename a directory of the image's layers; copy it instead.`, { cause: err });
     return err;
   }
+}
+
+/**
+ * A stopped container's overlay for reading only: its upper dir as the top lower layer (its
+ * whiteouts and opaque marks mean the same there) and no work dir, so a reader holds
+ * nothing a start of the container would mount too.
+ */
+function readOnlyOverlay(options: string[]): string[] {
+  const value = (key: string) => options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+  return [`lowerdir=${value('upperdir')}:${value('lowerdir')}`, ...options.filter((o) => !/^(lowerdir|upperdir|workdir)=/.test(o))];
 }
 
 /** A running container's process is there to be reached. */
