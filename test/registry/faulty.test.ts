@@ -23,7 +23,8 @@ const BASIC = `Basic ${Buffer.from('berth:secret').toString('base64')}`;
 
 type Fault =
   | 'none' | 'truncate-once' | 'truncate-once-no-range' | 'truncate-always' | 'corrupt' | 'oversize'
-  | 'rate-limit-twice' | 'rate-limit-always' | 'unavailable' | 'forbidden' | 'unauthorized' | 'wrong-media-type' | 'redirect';
+  | 'rate-limit-twice' | 'rate-limit-always' | 'unavailable' | 'forbidden' | 'unauthorized' | 'wrong-media-type' | 'redirect'
+  | 'corrupt-config';
 
 interface Served {
   manifest: Buffer;
@@ -69,6 +70,11 @@ describe('a faulty registry', () => {
     const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url)?.[1];
     const blob = digest && served.blobs.get(digest);
     if (!blob) return res.writeHead(404).end();
+    if (fault === 'corrupt-config' && digest !== served.layer) {
+      const bad = Buffer.from(blob);
+      bad[0] ^= 0xff;
+      return res.writeHead(200, { 'content-length': bad.length }).end(bad);
+    }
     if (digest !== served.layer) return res.writeHead(200, { 'content-length': blob.length }).end(blob);
     layerRequests.push({ range: req.headers.range });
     const n = layerRequests.length;
@@ -102,6 +108,11 @@ describe('a faulty registry', () => {
         return res.writeHead(503).end('<html>maintenance</html>');
       case 'redirect':
         return res.writeHead(307, { location: `http://${storageHost}/${encodeURIComponent(digest)}` }).end();
+      case 'corrupt-config':
+        // Half the layer, then nothing: only a pull that stops its downloads gets past this.
+        res.writeHead(200, { 'content-length': blob.length });
+        res.write(blob.subarray(0, half));
+        return;
       default:
         return res.writeHead(200, { 'content-length': blob.length }).end(blob);
     }
@@ -177,6 +188,7 @@ describe('a faulty registry', () => {
     ['forbidden', 'permission-denied', /denied access to manifest faulty:1 \(DENIED: requested access to the resource is denied\)/],
     ['unauthorized', 'unauthorized', /requires authentication for manifest faulty:1 .*Run `berth login 127\.0\.0\.1:\d+` first/],
     ['wrong-media-type', 'unavailable', /came with media type 'text\/html', which is not an image manifest or index/],
+    ['corrupt-config', 'unavailable', /The config sha256:[0-9a-f]{64} of faulty .* it was corrupted or truncated on the way/],
   ];
   for (const [name, code, message] of failures) {
     it(`fails clearly and leaves nothing behind: ${name}`, async () => {

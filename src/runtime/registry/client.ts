@@ -31,6 +31,8 @@ export interface RegistryRequest {
   body?: Body;
   /** Called before a retry (progress "retrying"). */
   onRetry?: () => void;
+  /** Stops this request and its retries, besides the client's own signal (a pull's other layer failed). */
+  signal?: AbortSignal;
 }
 
 /** How much of a listing to fetch. */
@@ -80,13 +82,14 @@ export class RegistryClient {
   async request(req: RegistryRequest): Promise<HttpResponse> {
     const base = await this.baseUrl();
     const url = typeof req.path === 'string' ? new URL(req.path, base) : req.path;
+    const signal = req.signal && this.signal ? AbortSignal.any([req.signal, this.signal]) : (req.signal ?? this.signal);
     return withRetry(
       this.options.retry ?? DEFAULT_RETRY,
       async () => {
         for (let authTries = 0; ; authTries++) {
           const authorization = await this.auth.header(req.scopes);
           const headers = { ...req.headers, ...(authorization && { authorization }) };
-          const response = await send({ method: req.method, url, headers, body: req.body, insecure: this.insecure, signal: this.signal });
+          const response = await send({ method: req.method, url, headers, body: req.body, insecure: this.insecure, signal });
           if (response.status === 401 && authTries === 0 && (await this.auth.unauthorized(response, req.scopes, authorization))) {
             await discard(response);
             continue;
@@ -95,7 +98,7 @@ export class RegistryClient {
           throw await this.failure(response, req.what, authorization !== undefined);
         }
       },
-      { signal: this.signal, onRetry: req.onRetry },
+      { signal, onRetry: req.onRetry },
     );
   }
 
@@ -144,7 +147,7 @@ export class RegistryClient {
   }
 
   /** The blob from byte `offset` on (a 206 when the registry honours Range, else a 200 of all of it). */
-  getBlob(repo: string, digest: Digest, offset: number, onRetry?: () => void): Promise<HttpResponse> {
+  getBlob(repo: string, digest: Digest, offset: number, options: { onRetry?: () => void; signal?: AbortSignal } = {}): Promise<HttpResponse> {
     return this.request({
       method: 'GET',
       path: `/v2/${repo}/blobs/${digest}`,
@@ -152,7 +155,7 @@ export class RegistryClient {
       accept: offset > 0 ? [200, 206] : [200],
       what: `blob ${digest} of ${repo}`,
       ...(offset > 0 && { headers: { range: `bytes=${offset}-` } }),
-      ...(onRetry && { onRetry }),
+      ...options,
     });
   }
 

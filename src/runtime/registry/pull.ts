@@ -1,8 +1,9 @@
 /**
- * Pull: reference -> manifest (an index resolved to the wanted platform) -> config ->
- * layers, several at once, each streamed from the registry into the content store and
- * into a staged layer tree in one pass (../image/archive-read.ts storeAndStage) — so a
- * layer is never read twice, and its digest and size are checked as it arrives.
+ * Pull: reference -> manifest (an index resolved to the wanted platform) -> the config
+ * and the layers at once, several layers at a time, each streamed from the registry into
+ * the content store and into a staged layer tree in one pass (../image/archive-read.ts
+ * storeAndStage) — so a layer is never read twice, and its digest and size are checked
+ * as it arrives.
  *
  * A download that breaks off is resumed from where it stopped (Range) when the registry
  * allows, or read again from the start with what was already received skipped; either
@@ -38,12 +39,23 @@ export type PulledImage = LoadedImage & { name: string };
 export async function pullImage(ref: Reference, client: RegistryClient, deps: LoadDeps, options: PullOptions = {}): Promise<PulledImage> {
   const name = formatReference(ref);
   const { bytes, manifest, digest } = await resolveManifest(client, ref, options.platform ?? hostPlatform());
-  const configBytes = await fetchSmallBlob(client, ref.path, manifest.config, 'config');
-  const config = parseImageConfig(configBytes, `config ${manifest.config.digest} of ${name}`);
-  checkImage(manifest, config, `manifest ${digest} of ${name}`);
   const lease = await Lease.create(deps.content.root);
+  // The config comes while the layers do (one round trip less before the first layer
+  // byte); a bad one stops them, and both have settled before the clean-up below.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   try {
-    const members = await fetchLayers(client, ref.path, manifest.layers, deps, lease, options);
+    const configured = fetchSmallBlob(client, ref.path, manifest.config, 'config').then((configBytes) => {
+      const config = parseImageConfig(configBytes, `config ${manifest.config.digest} of ${name}`);
+      checkImage(manifest, config, `manifest ${digest} of ${name}`);
+      return { configBytes, config };
+    });
+    configured.catch((err: unknown) => stop.abort(err));
+    const [configResult, layersResult] = await Promise.allSettled([configured, fetchLayers(client, ref.path, manifest.layers, deps, lease, { ...options, signal })]);
+    if (configResult.status === 'rejected') throw configResult.reason;
+    if (layersResult.status === 'rejected') throw layersResult.reason;
+    const { configBytes, config } = configResult.value;
+    const members = layersResult.value;
     const candidate: Candidate = {
       names: [name],
       manifestBytes: bytes,
@@ -170,7 +182,8 @@ async function* download(
   let offset = 0;
   let reported = 0;
   for (let attempt = 1; ; attempt++) {
-    const response = await client.getBlob(repo, d.digest, offset, () => report('retrying', offset));
+    // The pull's signal, not just the client's: a failure elsewhere stops this download too.
+    const response = await client.getBlob(repo, d.digest, offset, { onRetry: () => report('retrying', offset), signal });
     let skip = offset;
     if (response.status === 206) {
       const start = /^bytes (\d+)-/.exec(String(response.headers['content-range'] ?? ''));
