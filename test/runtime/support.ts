@@ -7,7 +7,10 @@ import { execFileSync, spawn, SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { HelperClient } from '../../src/runtime/container/helper-client';
 import { Engine } from '../../src/runtime/engine';
+import { currentIdMap } from '../../src/runtime/idmap';
+import { removeTree } from '../../src/runtime/layer/layer-store';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
@@ -54,7 +57,9 @@ export async function openTestStore(): Promise<TestStore> {
       for (const c of await engine.listContainers({ all: true })) await engine.removeContainer(c.id, { force: true }).catch(() => undefined);
       await engine.removeImages([IMAGE], { force: true }).catch(() => undefined);
       await engine.pruneImages({ all: true }).catch(() => undefined);
-      fs.rmSync(base, { recursive: true, force: true });
+      // What a removal still in flight in another process (a `run --rm` exiting) leaves —
+      // an overlay work dir of mode 000, files of subordinate ids — goes as the runtime's own GC removes it.
+      await removeTree(base, { idMap: currentIdMap(), privileged: () => HelperClient.connect({ runtimeDir }) });
     },
   };
 }
