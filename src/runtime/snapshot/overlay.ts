@@ -17,7 +17,7 @@ import { type LayerContext, removeTree } from '../layer/layer-store';
 import { isWhiteoutDevice, upperOpaqueDirs } from '../layer/pack';
 import type { FileStats } from '../layer/tree-agent';
 import { TreeReader } from '../layer/tree-reader';
-import type { StorePaths } from '../paths';
+import { isRoot, type StorePaths } from '../paths';
 import type { Digest } from '../store/digest';
 import { resolveInRoot } from '../container/path-resolver';
 import { type LowerEntry, lowerView } from './lower-view';
@@ -46,11 +46,14 @@ function clearScratch(work: string): void {
     fs.chmodSync(dir, 0o700);
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) openUp(path.join(dir, entry.name));
   };
-  try {
-    openUp(scratch);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return; // never mounted
-    throw err;
+  // Root needs no opening up (and each chmod is a metadata write).
+  if (!isRoot()) {
+    try {
+      openUp(scratch);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return; // never mounted
+      throw err;
+    }
   }
   fs.rmSync(scratch, { recursive: true, force: true });
 }
