@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Engine } from '../../src/runtime/engine';
 import { IMAGE } from '../runtime/support';
-import { type TestStore, buildContainers, buildWith, interruptedBuild, makeContext, openTestStore, runIn } from './support';
+import { buildContainers, buildWith, interruptedBuild, makeContext, runIn, useTestStore } from './support';
 
 const SIX_STEPS = `FROM ${IMAGE}
 ENV A=1
@@ -21,13 +21,7 @@ RUN cat /a.txt > /b.txt
 `;
 
 describe('berth build: cache', () => {
-  let store: TestStore;
-  before(async () => {
-    store = await openTestStore();
-  });
-  after(async () => {
-    await store.dispose();
-  });
+  const store = useTestStore();
 
   it('a rebuild with nothing changed runs no step and gives the same image id', async () => {
     const ctx = makeContext({ Dockerfile: SIX_STEPS, 'a.txt': 'a', 'dir/x': 'x' });
@@ -99,13 +93,7 @@ describe('berth build: cache', () => {
 });
 
 describe('berth build: CLI and failures', () => {
-  let store: TestStore;
-  before(async () => {
-    store = await openTestStore();
-  });
-  after(async () => {
-    await store.dispose();
-  });
+  const store = useTestStore();
 
   const mountsOfStore = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(store.root));
 

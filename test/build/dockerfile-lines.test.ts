@@ -9,10 +9,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { DOCKERFILE_LINES_LABEL, readDockerfileLines } from '../../src/runtime/image/dockerfile-lines';
 import { IMAGE } from '../runtime/support';
-import { type TestStore, buildWith, configOf, makeContext, openTestStore } from './support';
+import { buildWith, configOf, makeContext, useTestStore } from './support';
 
 const DOCKERFILE = `FROM ${IMAGE} AS base
 ENV A=1
@@ -31,18 +31,14 @@ CMD ["sh"]
 const LINES = [[2, 2], [3, 4], [7, 7], [8, 10], [11, 11]];
 
 describe('berth build: Dockerfile lines', () => {
-  let store: TestStore;
+  const store = useTestStore();
   let ctx: string;
   let file: string;
   let baseHistory: number;
   before(async () => {
-    store = await openTestStore();
     ctx = makeContext({ Dockerfile: DOCKERFILE, 'f.txt': 'f\n' });
     file = path.join(ctx, 'Dockerfile');
     baseHistory = (await store.engine.imageHistory(IMAGE)).length;
-  });
-  after(async () => {
-    await store.dispose();
   });
 
   const expected = (shift: number) => [...Array(baseHistory).fill(undefined), ...LINES.map(([s, e]) => ({ file, startLine: s + shift, endLine: e + shift }))];

@@ -5,18 +5,12 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { IMAGE } from '../runtime/support';
-import { type TestStore, buildWith, configOf, makeContext, openTestStore, runIn } from './support';
+import { buildWith, configOf, makeContext, runIn, useTestStore } from './support';
 
 describe('berth build: instructions', () => {
-  let store: TestStore;
-  before(async () => {
-    store = await openTestStore();
-  });
-  after(async () => {
-    await store.dispose();
-  });
+  const store = useTestStore();
 
   it('sets the config from ENV, ARG, LABEL, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL, HEALTHCHECK, ENTRYPOINT, CMD, SHELL, MAINTAINER', async () => {
     const ctx = makeContext({

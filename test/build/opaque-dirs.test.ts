@@ -4,18 +4,12 @@
  * on it no longer show the base's old files. Root and rootless.
  */
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { IMAGE } from '../runtime/support';
-import { type TestStore, buildWith, makeContext, openTestStore, runIn } from './support';
+import { buildWith, makeContext, runIn, useTestStore } from './support';
 
 describe('berth build: directories deleted and made again', () => {
-  let store: TestStore;
-  before(async () => {
-    store = await openTestStore();
-  });
-  after(async () => {
-    await store.dispose();
-  });
+  const store = useTestStore();
 
   it('hides the base\'s old files below a directory a RUN deleted and made again', async () => {
     const dockerfile = [

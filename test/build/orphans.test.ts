@@ -7,18 +7,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { IMAGE, eventually } from '../runtime/support';
-import { type TestStore, buildContainers, buildWith, interruptedBuild, makeContext, openTestStore } from './support';
+import { buildContainers, buildWith, interruptedBuild, makeContext, useTestStore } from './support';
 
 describe('berth build: orphaned build containers', () => {
-  let store: TestStore;
-  before(async () => {
-    store = await openTestStore();
-  });
-  after(async () => {
-    await store.dispose();
-  });
+  const store = useTestStore();
 
   it('removes the container of a killed build whose removal had begun, work/work and all', async () => {
     const ctx = makeContext({ Dockerfile: `FROM ${IMAGE}\nRUN rm /bin/ls && echo started && sleep 2\n` });

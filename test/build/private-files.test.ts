@@ -7,18 +7,12 @@
  * their owners and modes. Root and rootless.
  */
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { IMAGE } from '../runtime/support';
-import { type TestStore, buildWith, makeContext, openTestStore, runIn } from './support';
+import { buildWith, makeContext, runIn, useTestStore } from './support';
 
 describe('berth build: files the builder\'s user may not read', () => {
-  let store: TestStore;
-  before(async () => {
-    store = await openTestStore();
-  });
-  after(async () => {
-    await store.dispose();
-  });
+  const store = useTestStore();
 
   it('packs a RUN\'s private files and directories with their owners and modes', async () => {
     const dockerfile = [

@@ -7,10 +7,27 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import type { BuildEvent, BuildOptions } from '../../src/runtime/build/build';
 import { CLI, type TestStore, eventually, openTestStore } from '../runtime/support';
 
 export { openTestStore, type TestStore };
+
+/**
+ * The test store of the suite (`describe`) this is called in: opened before its first
+ * test, disposed of after its last. The object is filled in by then, so the suite's tests
+ * use it as they would the store itself.
+ */
+export function useTestStore(): TestStore {
+  const store = {} as TestStore;
+  before(async () => {
+    Object.assign(store, await openTestStore());
+  });
+  after(async () => {
+    await store.dispose?.();
+  });
+  return store;
+}
 
 /** A context directory holding `files` (a value of `{ mode, data }` sets the mode). */
 export function makeContext(files: Record<string, string | { data: string; mode: number }>): string {
