@@ -24,10 +24,11 @@ import { BuildCache, cacheKey } from './cache';
 import { DEFAULT_PATH, DEFAULT_SHELL, type StageContext, applyConfigInstruction, commandArgs } from './config-step';
 import { copyLayer, planCopy, readSources } from './copy';
 import { PathMatcher } from './dockerignore';
+import { LayerFiles } from './layer-files';
 import { buildModel, dockerfileError, type DockerfileModel, hasErrors, type Instruction, type Node, type Stage, type Step } from './dockerfile/dockerfile';
 import { addLayer, withConfig, writeImage, type WriterDeps } from './image-writer';
 import { CONTAINER_ID, StepRunner } from './run-step';
-import { SourceTree } from './source-tree';
+import { type SourceEntry, SourceTree } from './source-tree';
 
 export interface BuilderDeps {
   paths: StorePaths;
@@ -157,6 +158,8 @@ class Session {
   private readonly stageSources = new Map<number, HistorySources>();
   private nextVertex = 1;
   private context?: SourceTree;
+  /** The stages' and images' files, for COPY --from, RUN's base and bind sources. */
+  private readonly layerFiles: LayerFiles;
   private readonly temps: string[] = [];
 
   constructor(
@@ -170,6 +173,7 @@ class Session {
     this.lease = new BuildLease(images.content, images.layers);
     this.writer = { content: images.content, refs: images.refs, layers: images.layers, lease: () => this.lease.protect() };
     this.cache = new BuildCache(deps.paths.buildCache, images.content, deps.paths.root, options.context);
+    this.layerFiles = new LayerFiles(images.layers);
     // Every stage the target needs starts now; each waits only for what it uses.
     for (const i of neededStages(model, targetStage(model, options.target, file))) void this.stage(i).catch(() => undefined);
   }
@@ -202,6 +206,7 @@ class Session {
   async close(): Promise<void> {
     await Promise.allSettled([...this.stages.values()]);
     await this.cache.flush().catch(() => undefined);
+    this.layerFiles.close();
     for (const t of this.temps) await fsp.rm(t, { recursive: true, force: true }).catch(() => undefined);
     await this.lease.release();
   }
@@ -349,13 +354,13 @@ class Session {
     const index = stageIndex(this.model, from, before);
     if (index !== undefined) {
       const s = await this.stage(index);
-      return { tree: await SourceTree.fromLayers(this.deps.paths.root, chainIds(s.config.rootfs.diff_ids)), key: s.key };
+      return { tree: await SourceTree.fromLayers(this.layerFiles, chainIds(s.config.rootfs.diff_ids)), key: s.key };
     }
     const image = await this.deps.images.resolve(from).catch((err) => {
       throw new BerthError('not-found', `--from=${from}: no stage of that name before this one, and no such image in this store.`, { cause: err });
     });
     this.lease.hold({ chainIds: chainIds(image.config.rootfs.diff_ids) });
-    return { tree: await SourceTree.fromLayers(this.deps.paths.root, chainIds(image.config.rootfs.diff_ids)), key: image.id };
+    return { tree: await SourceTree.fromLayers(this.layerFiles, chainIds(image.config.rootfs.diff_ids)), key: image.id };
   }
 
   private stageOf(i: Instruction): number {
@@ -366,14 +371,14 @@ class Session {
   private async copy(state: BuildState, i: Extract<Instruction, { kind: 'copy' | 'add' }>): Promise<{ state: BuildState; cached: boolean }> {
     const from = i.kind === 'copy' ? i.from?.value : undefined;
     const sources = await this.sourcesFor(from, this.stageOf(i));
-    const read = await readSources({ instruction: i, sources: sources.tree, fileDigest: (f, st) => this.cache.fileDigest(f, st), download: (url) => this.download(url) });
+    const read = await readSources({ instruction: i, sources: sources.tree, fileDigest: (f, st, body) => this.cache.fileDigest(f, st, body), download: (url) => this.download(url) });
     // The base's top chain id stands for its filesystem, which the key must cover (destinations
     // resolve through it) without reading it: a hit never walks the base's layers.
     const chains = chainIds(state.config.rootfs.diff_ids);
     const key = cacheKey(state.key, chains[chains.length - 1] ?? '', describe(i), sources.key === 'context' ? '' : sources.key, read.digest);
     return this.cached(key, async () => {
-      const base = await SourceTree.fromLayers(this.deps.paths.root, chains);
-      const plan = await planCopy({ instruction: i, base, workdir: state.config.config?.WorkingDir || '/', idMap: this.deps.images.layers.idMap, now: Date.now() }, read);
+      const base = await SourceTree.fromLayers(this.layerFiles, chains);
+      const plan = await planCopy({ instruction: i, base, workdir: state.config.config?.WorkingDir || '/', now: Date.now() }, read);
       const createdBy = `/bin/sh -c #(nop) ${i.kind.toUpperCase()} ${read.kind}:${read.digest} in ${i.destination.value} `;
       return addLayer(state, copyLayer(plan, this.options.signal), { created_by: createdBy }, key, this.writer, this.options.signal);
     });
@@ -410,7 +415,7 @@ class Session {
     const mounts = await this.mounts(i, state, secretEnv);
     const args = runArgs(i, ctx.shell);
     const tail: string[] = [];
-    const base = await SourceTree.fromLayers(this.deps.paths.root, chainIds(state.config.rootfs.diff_ids));
+    const base = await SourceTree.fromLayers(this.layerFiles, chainIds(state.config.rootfs.diff_ids));
     const outcome = await this.runner.run({
       state,
       args,
@@ -484,16 +489,21 @@ class Session {
     if (!entry.stat.isDirectory() && readOnly) return entry.hostPath;
     if (from === undefined && readOnly) return entry.hostPath;
     const copy = await this.tempPath('bind');
+    // Read through the tree: a stage's private files are out of rootless Node's reach.
+    const copyFile = async (e: SourceEntry, to: string) => {
+      await fsp.writeFile(to, tree.read(e));
+      await fsp.chmod(to, e.stat.mode & 0o7777);
+    };
     if (!entry.stat.isDirectory()) {
-      fs.copyFileSync(entry.hostPath, copy);
+      await copyFile(entry, copy);
       return copy;
     }
     fs.mkdirSync(copy, { recursive: true });
-    for (const e of tree.below(entry.rel)) {
+    for (const e of await tree.below(entry.rel)) {
       const to = path.join(copy, e.rel.slice(entry.rel === '' ? 0 : entry.rel.length + 1));
       if (e.stat.isDirectory()) fs.mkdirSync(to, { recursive: true });
-      else if (e.stat.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(e.hostPath), to);
-      else if (e.stat.isFile()) fs.copyFileSync(e.hostPath, to);
+      else if (e.stat.isSymbolicLink()) fs.symlinkSync(await tree.readlink(e), to);
+      else if (e.stat.isFile()) await copyFile(e, to);
     }
     return copy;
   }

@@ -21,6 +21,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { errnoCode } from '../errors';
 import { chainIds, layerDir } from '../layer/layer';
+import type { FileStats } from '../layer/tree-agent';
 import type { LocalContentStore } from '../store/content-store';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic';
 import type { Digest } from '../store/digest';
@@ -39,7 +40,7 @@ type Remembered = [dev: number, ino: number, size: number, mtimeUs: number, ctim
 
 const us = (ms: number) => Math.round(ms * 1000);
 
-function unchanged(r: Remembered, stat: fs.Stats): boolean {
+function unchanged(r: Remembered, stat: FileStats): boolean {
   return r[0] === stat.dev && r[1] === stat.ino && r[2] === stat.size && r[3] === us(stat.mtimeMs) && r[4] === us(stat.ctimeMs);
 }
 
@@ -97,13 +98,17 @@ export class BuildCache {
     await writeJsonAtomic(this.file(state.key), state, { durable: false });
   }
 
-  /** sha256 of a regular file's content, remembered by its stat: an unchanged file is not read again. */
-  async fileDigest(file: string, stat: fs.Stats): Promise<string> {
+  /**
+   * sha256 of a regular file's content, remembered by its stat: an unchanged file is not
+   * read again. `body` reads it, `file` itself by default (a stage's private file goes
+   * through the tree agent).
+   */
+  async fileDigest(file: string, stat: FileStats, body = (): AsyncIterable<Uint8Array> => fs.createReadStream(file, { highWaterMark: 1 << 20 })): Promise<string> {
     const digests = this.loadFileDigests();
     const known = digests[file];
     if (Array.isArray(known) && unchanged(known, stat)) return known[5];
     const hash = createHash('sha256');
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    for await (const chunk of body()) hash.update(chunk);
     const digest = hash.digest('hex');
     if (Date.now() - Math.max(stat.mtimeMs, stat.ctimeMs) > SETTLED_MS) {
       digests[file] = [stat.dev, stat.ino, stat.size, us(stat.mtimeMs), us(stat.ctimeMs), digest];

@@ -22,11 +22,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AddInstruction, CopyInstruction, InlineFile } from './dockerfile/dockerfile';
 import { invalidArgument } from '../errors';
-import { type IdMap, toContainer } from '../idmap';
 import { decompress, sniffCompression } from '../layer/decompress';
 import { fileBody } from '../layer/pack';
 import { END_OF_ARCHIVE, encodeHeader, padding, readTar } from '../layer/tar';
 import { entryPath } from '../layer/apply';
+import type { FileStats } from '../layer/tree-agent';
 import { parseGroup, parsePasswd } from '../container/user';
 import { PathMatcher, hasGlob, matchGlob } from './dockerignore';
 import type { SourceEntry, SourceTree } from './source-tree';
@@ -40,7 +40,8 @@ interface LayerEntry {
   gid: number;
   mtime: number;
   size: number;
-  hostPath?: string;
+  /** A file's content: exactly `size` bytes (or `data`). */
+  body?: () => AsyncIterable<Buffer>;
   data?: Buffer;
   linkname?: string;
 }
@@ -57,6 +58,8 @@ export interface CopySources {
   /** The content digest of the sources: equal digests on an equal base make equal layers. */
   digest: string;
   matches: Match[];
+  /** Where the matches are. */
+  tree: SourceTree;
   /** What the sources were, for the history's `COPY <kind>:<digest>` like Docker's: one file (or URL), one directory, or several. */
   kind: 'file' | 'dir' | 'multi';
 }
@@ -70,7 +73,8 @@ export interface SourceInputs {
   instruction: CopyInstruction | AddInstruction;
   /** Where sources are read: the context, or the `--from` stage or image. */
   sources: SourceTree;
-  fileDigest: (file: string, stat: fs.Stats) => Promise<string>;
+  /** sha256 of a regular file's content (remembered by stat); `body` reads it, when not `file` itself. */
+  fileDigest: (file: string, stat: FileStats, body?: () => AsyncIterable<Uint8Array>) => Promise<string>;
   /** Downloads an ADD URL into a temp file. */
   download: (url: string) => Promise<{ file: string; lastModified?: number }>;
 }
@@ -80,7 +84,6 @@ export interface CopyInputs {
   /** The image being built on (for destinations, parents and `--chown` names). */
   base: SourceTree;
   workdir: string;
-  idMap: IdMap;
   now: number;
 }
 
@@ -94,6 +97,7 @@ export async function readSources(o: SourceInputs): Promise<CopySources> {
   const records: string[] = [];
   const record = (name: string, kind: string, mode: number | '', link: string, digest: string) => records.push(`${name}\0${kind}\0${mode}\0${link}\0${digest}\0`);
   for (const f of i.contents) record(f.name, 'inline', '', '', cacheKey(f.data));
+  const tree = o.sources;
   for (const m of matches) {
     if (m.download) {
       record(m.download.url, 'url', '', '', await o.fileDigest(m.download.file, m.download.stat));
@@ -102,11 +106,11 @@ export async function readSources(o: SourceInputs): Promise<CopySources> {
     for (const e of [m.entry!, ...(m.below ?? [])]) {
       const s = e.stat;
       const kind = s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'other';
-      record(e.rel, kind, s.mode & 0o7777, kind === 'l' ? fs.readlinkSync(e.hostPath) : '', kind === 'f' ? await o.fileDigest(e.hostPath, s) : '');
+      record(e.rel, kind, s.mode & 0o7777, kind === 'l' ? await tree.readlink(e) : '', kind === 'f' ? await o.fileDigest(e.hostPath, s, () => tree.read(e)) : '');
     }
   }
   const kind = matches.length + i.contents.length > 1 ? 'multi' : matches[0]?.entry?.stat.isDirectory() ? 'dir' : 'file';
-  return { digest: createHash('sha256').update(records.join('')).digest('hex'), matches, kind };
+  return { digest: createHash('sha256').update(records.join('')).digest('hex'), matches, tree, kind };
 }
 
 export async function planCopy(o: CopyInputs, sources: CopySources): Promise<CopyPlan> {
@@ -117,34 +121,36 @@ export async function planCopy(o: CopyInputs, sources: CopySources): Promise<Cop
   const destAbs = path.posix.join(destText.startsWith('/') ? '/' : o.workdir || '/', destText);
   const dest = i.link ? destAbs.slice(1) : await o.base.realPath(destAbs);
   const matches = sources.matches;
-  const destIsDir = /(^|\/)\.$|\/$/.test(destText) || matches.length + i.contents.length > 1 || o.base.get(dest)?.stat.isDirectory() === true || matches.some((m) => m.glob);
+  const destIsDir = /(^|\/)\.$|\/$/.test(destText) || matches.length + i.contents.length > 1 || matches.some((m) => m.glob) || (await o.base.get(dest))?.stat.isDirectory() === true;
   const entries = new Map<string, LayerEntry>();
   const archives: ArchiveSource[] = [];
   const put = (e: LayerEntry) => entries.set(e.rel, { ...e, ...(owner && { uid: owner.uid, gid: owner.gid }), ...(chmod !== undefined && e.type !== 'symlink' && { mode: chmod }) });
   const target = (name: string) => (destIsDir ? joinRel(dest, name) : dest);
+  const from = (e: SourceEntry, rel: string) => fromSource(sources.tree, e, rel);
 
   for (const file of i.contents) put(inlineEntry(file, target(file.name), o.now));
   for (const m of matches) {
     if (m.download) {
       const name = path.posix.basename(new URL(m.download.url).pathname) || 'index.html';
-      put({ rel: target(name), type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: m.download.lastModified ?? o.now, size: m.download.stat.size, hostPath: m.download.file });
+      const { file, stat } = m.download;
+      put({ rel: target(name), type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: m.download.lastModified ?? o.now, size: stat.size, body: () => fileBody(file, stat.size) });
       continue;
     }
     const e = m.entry!;
     const at = i.kind === 'copy' && i.parents ? joinRel(dest, e.rel) : undefined;
     if (e.stat.isDirectory()) {
       const into = at ?? dest;
-      if (into !== '') put(fromSource(e, into));
-      for (const below of m.below!) put(fromSource(below, joinRel(into, below.rel.slice(e.rel === '' ? 0 : e.rel.length + 1))));
+      if (into !== '') put(await from(e, into));
+      for (const below of m.below!) put(await from(below, joinRel(into, below.rel.slice(e.rel === '' ? 0 : e.rel.length + 1))));
     } else if (i.kind === 'add' && i.unpack !== false && (await isArchive(e.hostPath))) {
       archives.push({ hostPath: e.hostPath, dest: at ?? dest, ...(owner && { owner }) });
     } else {
-      put(fromSource(e, at ?? target(path.posix.basename(e.rel))));
+      put(await from(e, at ?? target(path.posix.basename(e.rel))));
     }
   }
   // An archive's destination is a directory the layer must hold too: `<dest>/-` makes it a parent.
   const needParents = [...entries.keys(), ...archives.map((a) => joinRel(a.dest, '-'))];
-  addParents(entries, needParents, o.base, owner, o.now, i.link, o.idMap);
+  await addParents(entries, needParents, o.base, owner, o.now, i.link);
   const sorted = [...entries.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   return { entries: sorted, archives };
 }
@@ -159,9 +165,9 @@ interface Match {
 
 async function matchSources(o: SourceInputs, excludes: PathMatcher): Promise<Match[]> {
   const out: Match[] = [];
-  const add = (entry: SourceEntry, glob: boolean) => {
+  const add = async (entry: SourceEntry, glob: boolean) => {
     const inside = (e: SourceEntry) => e.rel.slice(entry.rel === '' ? 0 : entry.rel.length + 1);
-    const below = entry.stat.isDirectory() ? o.sources.below(entry.rel).filter((e) => excludes.empty || !(excludes.excludes(inside(e)) || excludes.excludes(e.rel))) : undefined;
+    const below = entry.stat.isDirectory() ? (await o.sources.below(entry.rel)).filter((e) => excludes.empty || !(excludes.excludes(inside(e)) || excludes.excludes(e.rel))) : undefined;
     out.push({ entry, below, glob });
   };
   for (const word of o.instruction.sources) {
@@ -179,12 +185,12 @@ async function matchSources(o: SourceInputs, excludes: PathMatcher): Promise<Mat
     if (hasGlob(clean)) {
       const found = o.sources.paths().filter((p) => matchGlob(clean, p) && !excludes.excludes(p));
       if (found.length === 0) throw invalidArgument(`no source files were specified: '${src}' matches nothing in the build context (or everything it matches is excluded).`);
-      for (const p of found) add((await o.sources.resolve(p))!, true);
+      for (const p of found) await add((await o.sources.resolve(p))!, true);
       continue;
     }
     const entry = await o.sources.resolve(clean);
     if (!entry) throw invalidArgument(`'${src}' was not found in the build context, or it is excluded by .dockerignore.`);
-    add(entry, false);
+    await add(entry, false);
   }
   return out;
 }
@@ -193,12 +199,12 @@ function joinRel(dir: string, name: string): string {
   return dir === '' ? name : name === '' ? dir : `${dir}/${name}`;
 }
 
-function fromSource(e: SourceEntry, rel: string): LayerEntry {
+async function fromSource(tree: SourceTree, e: SourceEntry, rel: string): Promise<LayerEntry> {
   const base = { rel, mode: e.stat.mode & 0o7777, uid: 0, gid: 0, mtime: Math.floor(e.stat.mtimeMs / 1000), size: 0 };
   if (e.stat.isDirectory()) return { ...base, type: 'directory' };
-  if (e.stat.isSymbolicLink()) return { ...base, type: 'symlink', linkname: fs.readlinkSync(e.hostPath) };
+  if (e.stat.isSymbolicLink()) return { ...base, type: 'symlink', linkname: await tree.readlink(e) };
   if (!e.stat.isFile()) throw invalidArgument(`'${e.rel}' is not a file, directory or symlink; COPY cannot copy it.`);
-  return { ...base, type: 'file', size: e.stat.size, hostPath: e.hostPath };
+  return { ...base, type: 'file', size: e.stat.size, body: () => tree.read(e) };
 }
 
 function inlineEntry(file: InlineFile, rel: string, now: number): LayerEntry {
@@ -207,16 +213,16 @@ function inlineEntry(file: InlineFile, rel: string, now: number): LayerEntry {
 }
 
 /** Every parent directory of every entry, as the base image has it or as a new 0755 one. */
-function addParents(entries: Map<string, LayerEntry>, rels: string[], base: SourceTree, owner: { uid: number; gid: number } | undefined, now: number, link: boolean, idMap: IdMap): void {
+async function addParents(entries: Map<string, LayerEntry>, rels: string[], base: SourceTree, owner: { uid: number; gid: number } | undefined, now: number, link: boolean): Promise<void> {
   for (const rel of rels) {
     const parts = rel.split('/');
     for (let n = parts.length - 1; n > 0; n--) {
       const dir = parts.slice(0, n).join('/');
       if (entries.has(dir)) continue;
-      const existing = link ? undefined : base.get(dir);
+      const existing = link ? undefined : await base.get(dir);
       if (existing?.stat.isDirectory()) {
         const s = existing.stat;
-        entries.set(dir, { rel: dir, type: 'directory', mode: s.mode & 0o7777, uid: toContainer(idMap.uidMappings, s.uid) ?? 0, gid: toContainer(idMap.gidMappings, s.gid) ?? 0, mtime: Math.floor(s.mtimeMs / 1000), size: 0 });
+        entries.set(dir, { rel: dir, type: 'directory', mode: s.mode & 0o7777, ...base.owner(existing), mtime: Math.floor(s.mtimeMs / 1000), size: 0 });
       } else {
         entries.set(dir, { rel: dir, type: 'directory', mode: 0o755, uid: owner?.uid ?? 0, gid: owner?.gid ?? 0, mtime: Math.floor(now / 1000), size: 0 });
       }
@@ -228,7 +234,7 @@ async function resolveChown(spec: string, base: SourceTree): Promise<{ uid: numb
   const [user, group] = spec.split(':', 2);
   const read = async (p: string) => {
     const e = await base.resolve(p);
-    return e?.stat.isFile() ? fs.readFileSync(e.hostPath, 'utf8') : '';
+    return e?.stat.isFile() ? base.readText(e) : '';
   };
   let uid: number;
   if (/^\d+$/.test(user)) uid = Number(user);
@@ -284,7 +290,7 @@ export async function* copyLayer(plan: CopyPlan, signal?: AbortSignal): AsyncGen
     yield encodeHeader({ name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, size: e.type === 'file' ? e.size : 0, linkname: e.linkname });
     if (e.type !== 'file') continue;
     if (e.data) yield e.data;
-    else yield* fileBody(e.hostPath!, e.size);
+    else yield* e.body!();
     yield padding(e.size);
   }
   for (const a of plan.archives) yield* extracted(a, signal);

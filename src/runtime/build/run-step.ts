@@ -155,7 +155,7 @@ export class StepRunner {
       spec.signal?.throwIfAborted();
       const upperDir = this.snapshots.upperDir(id);
       const opaque = await upperOpaqueDirs(upperDir, this.layers);
-      removeStubs(upperDir, [...RUNTIME_TARGETS, ...spec.mounts.map((m) => m.target.replace(/^\/+/, ''))], spec.base, opaque);
+      await removeStubs(upperDir, [...RUNTIME_TARGETS, ...spec.mounts.map((m) => m.target.replace(/^\/+/, ''))], spec.base, opaque);
       return { exitCode, upperDir, opaque, remove };
     } catch (err) {
       await remove();
@@ -191,13 +191,13 @@ function lineWriter(emit: (line: string) => void): Writable {
  * Below an opaque directory (deleted and made again by the command) the base has nothing;
  * the opaque directory itself stays even when empty: it hides the base's old contents.
  */
-function removeStubs(upperDir: string, targets: string[], base: SourceTree, opaque: ReadonlySet<string>): void {
-  const before = (rel: string) => (belowOpaque(rel, opaque) ? undefined : base.get(rel));
+async function removeStubs(upperDir: string, targets: string[], base: SourceTree, opaque: ReadonlySet<string>): Promise<void> {
+  const before = async (rel: string) => (belowOpaque(rel, opaque) ? undefined : base.get(rel));
   for (const target of targets) {
     let removed = false;
     let rel = target;
     for (; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
-      if (before(rel)) break;
+      if (await before(rel)) break;
       const abs = path.join(upperDir, rel);
       const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
       if (!stat) continue;
@@ -212,7 +212,7 @@ function removeStubs(upperDir: string, targets: string[], base: SourceTree, opaq
     }
     if (!removed) continue;
     for (; rel !== '' && rel !== '.'; rel = path.posix.dirname(rel)) {
-      const was = before(rel)?.stat;
+      const was = (await before(rel))?.stat;
       const abs = path.join(upperDir, rel);
       const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
       if (!was?.isDirectory() || !stat?.isDirectory() || opaque.has(rel)) break;
