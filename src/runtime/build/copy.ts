@@ -3,9 +3,9 @@
  *
  * Three phases, so a cache hit costs neither the base image's tree nor any copying:
  * `readSources` resolves sources (globs, `.dockerignore` already applied by the tree,
- * `--exclude`) and digests them — paths, types, modes, link targets and content (file
- * digests are cached by stat) — which, with the base and the instruction, is the cache
- * key; `planCopy` decides every destination path against the base image; `copyLayer`
+ * `--exclude`) and digests them — paths, types, modes, owners, link targets and content
+ * (file digests are cached by stat) — which, with the base and the instruction, is the
+ * cache key; `planCopy` decides every destination path against the base image; `copyLayer`
  * writes the planned entries as a tar.
  *
  * Destination rules (BuildKit's): a relative destination is under WORKDIR; it is a
@@ -13,8 +13,10 @@
  * already has a directory there; a source directory's *contents* are copied. Paths are
  * resolved through the base image's symlinks (Debian's /bin -> usr/bin), so the layer
  * never replaces a symlinked directory with a real one. Parent directories that exist
- * keep their attributes; new ones are 0755 root. Everything is owned by 0:0 unless
- * `--chown` (a user without a group means the same number for both, as Docker does).
+ * keep their attributes; new ones are 0755 root. What comes from the context is owned
+ * by 0:0, what comes from a stage or an image (`--from`) keeps its owner (Docker's and
+ * BuildKit's rule), unless `--chown` (a user without a group means the same number for
+ * both, as Docker does).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -92,21 +94,22 @@ const isUrl = (s: string) => /^https?:\/\//i.test(s);
 export async function readSources(o: SourceInputs): Promise<CopySources> {
   const i = o.instruction;
   const matches = await matchSources(o, new PathMatcher(i.exclude.map((f) => f.value ?? '')));
-  // Fields end in NUL, which no path, link target or URL holds, and every record has five:
+  // Fields end in NUL, which no path, link target or URL holds, and every record has six:
   // the text parses one way only (and costs less than JSON of a thousand small arrays).
   const records: string[] = [];
-  const record = (name: string, kind: string, mode: number | '', link: string, digest: string) => records.push(`${name}\0${kind}\0${mode}\0${link}\0${digest}\0`);
-  for (const f of i.contents) record(f.name, 'inline', '', '', cacheKey(f.data));
+  const record = (name: string, kind: string, mode: number | '', owner: string, link: string, digest: string) => records.push(`${name}\0${kind}\0${mode}\0${owner}\0${link}\0${digest}\0`);
+  for (const f of i.contents) record(f.name, 'inline', '', '', '', cacheKey(f.data));
   const tree = o.sources;
   for (const m of matches) {
     if (m.download) {
-      record(m.download.url, 'url', '', '', await o.fileDigest(m.download.file, m.download.stat));
+      record(m.download.url, 'url', '', '', '', await o.fileDigest(m.download.file, m.download.stat));
       continue;
     }
     for (const e of [m.entry!, ...(m.below ?? [])]) {
       const s = e.stat;
       const kind = s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'other';
-      record(e.rel, kind, s.mode & 0o7777, kind === 'l' ? await tree.readlink(e) : '', kind === 'f' ? await o.fileDigest(e.hostPath, s, () => tree.read(e)) : '');
+      const { uid, gid } = tree.owner(e);
+      record(e.rel, kind, s.mode & 0o7777, `${uid}:${gid}`, kind === 'l' ? await tree.readlink(e) : '', kind === 'f' ? await o.fileDigest(e.hostPath, s, () => tree.read(e)) : '');
     }
   }
   const kind = matches.length + i.contents.length > 1 ? 'multi' : matches[0]?.entry?.stat.isDirectory() ? 'dir' : 'file';
@@ -200,7 +203,7 @@ function joinRel(dir: string, name: string): string {
 }
 
 async function fromSource(tree: SourceTree, e: SourceEntry, rel: string): Promise<LayerEntry> {
-  const base = { rel, mode: e.stat.mode & 0o7777, uid: 0, gid: 0, mtime: Math.floor(e.stat.mtimeMs / 1000), size: 0 };
+  const base = { rel, mode: e.stat.mode & 0o7777, ...tree.owner(e), mtime: Math.floor(e.stat.mtimeMs / 1000), size: 0 };
   if (e.stat.isDirectory()) return { ...base, type: 'directory' };
   if (e.stat.isSymbolicLink()) return { ...base, type: 'symlink', linkname: await tree.readlink(e) };
   if (!e.stat.isFile()) throw invalidArgument(`'${e.rel}' is not a file, directory or symlink; COPY cannot copy it.`);

@@ -5,7 +5,7 @@
  *   file is simply not there, as with Docker); everything in it is root's in the image;
  * - an image or a finished stage (`--from`): the merged view of its extracted layers,
  *   read through ./layer-files.ts (rootless, what an earlier stage keeps private goes
- *   through the helper's tree agent).
+ *   through the helper's tree agent); its files keep their owners, as with Docker.
  *
  * Paths are resolved inside the tree (symlinks followed from the tree's own root, `..`
  * clamped there, as ../container/path-resolver.ts does for containers), so a context
