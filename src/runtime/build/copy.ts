@@ -13,10 +13,11 @@
  * already has a directory there; a source directory's *contents* are copied. Paths are
  * resolved through the base image's symlinks (Debian's /bin -> usr/bin), so the layer
  * never replaces a symlinked directory with a real one. Parent directories that exist
- * keep their attributes; new ones are 0755 root. What comes from the context is owned
- * by 0:0, what comes from a stage or an image (`--from`) keeps its owner (Docker's and
- * BuildKit's rule), unless `--chown` (a user without a group means the same number for
- * both, as Docker does).
+ * keep their attributes, and so does a destination directory; new parents are 0755 root,
+ * a new destination takes the source directory's attributes. What comes from the context
+ * is owned by 0:0, what comes from a stage or an image (`--from`) keeps its owner
+ * (Docker's and BuildKit's rule), unless `--chown` (a user without a group means the same
+ * number for both, as Docker does).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -143,7 +144,10 @@ export async function planCopy(o: CopyInputs, sources: CopySources): Promise<Cop
     const at = i.kind === 'copy' && i.parents ? joinRel(dest, e.rel) : undefined;
     if (e.stat.isDirectory()) {
       const into = at ?? dest;
-      if (into !== '') put(await from(e, into));
+      // A directory the copy makes takes the source's attributes; one already there keeps
+      // its own (BuildKit's copy), unless --link, whose layer knows nothing of the base.
+      const made = into !== '' && !entries.has(into) && (i.link || !(await o.base.get(into))?.stat.isDirectory());
+      if (made) put(await from(e, into));
       for (const below of m.below!) put(await from(below, joinRel(into, below.rel.slice(e.rel === '' ? 0 : e.rel.length + 1))));
     } else if (i.kind === 'add' && i.unpack !== false && (await isArchive(e.hostPath))) {
       archives.push({ hostPath: e.hostPath, dest: at ?? dest, ...(owner && { owner }) });
