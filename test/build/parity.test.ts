@@ -249,6 +249,22 @@ COPY --from=build --chmod=600 /src/out/deep/d /dd
     },
   },
   {
+    // Files the first stage keeps private (rootless, Berth reads them through the helper's
+    // tree agent): copied with their owners, modes and content.
+    name: 'multi-stage-private',
+    files: {
+      Dockerfile: `FROM ${IMAGE} AS build
+RUN mkdir -p /data/sub /priv && echo s > /data/f && echo g > /data/sub/g && ln -s f /data/l && chown -R 1000:1000 /data && chown -h 1001:1002 /data/l && chmod 700 /data /data/sub && chmod 600 /data/f && echo n > /priv/n && chmod 000 /priv/n && chmod 700 /priv
+FROM ${IMAGE}
+RUN mkdir /dst /dst2 && chmod 751 /dst
+COPY --from=build /data/. /dst/
+COPY --from=build /data/f /single
+COPY --from=build /priv/. /dst2/
+COPY --from=build --chown=2:3 /data/. /dst2/
+`,
+    },
+  },
+  {
     name: 'user-workdir-shell',
     files: {
       Dockerfile: `FROM ${IMAGE}
