@@ -71,11 +71,9 @@ export class Engine {
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const { wireParts } = await import('./wiring');
-    const { makeLayersDir } = await import('./layer/layer-store');
     const paths = storePaths(options.root ?? defaultStoreRoot());
     const runtimeDir = options.runtimeDir ?? defaultRuntimeDir();
-    for (const dir of [paths.root, paths.tmp, paths.containers]) await fs.mkdir(dir, { recursive: true });
-    await makeLayersDir(paths.root);
+    for (const dir of [paths.root, paths.tmp, paths.containers, paths.layers]) await fs.mkdir(dir, { recursive: true });
     return new Engine(await wireParts(paths, runtimeDir));
   }
 

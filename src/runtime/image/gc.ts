@@ -11,7 +11,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { chainIds, layersDir, listLayers } from '../layer/layer';
-import { type LayerContext, REMOVAL_PREFIX, TEMP_LAYER_PREFIX, removeTree, setAside } from '../layer/layer-store';
+import { type LayerContext, REMOVAL_PREFIX, TEMP_LAYER_PREFIX, markLayersDir, removeTree, setAside } from '../layer/layer-store';
 import { storePaths } from '../paths';
 import { liveLeases } from '../store/lease';
 import { withLock } from '../store/lock';
@@ -73,6 +73,7 @@ export async function collectGarbage(catalog: ImageCatalog, ctx: LayerContext): 
     await sweepTemp(storePaths(root).tmp, live);
     return out;
   });
+  if (doomed.length > 0) markLayersDir(root);
   for (const dir of doomed) await removeTree(dir, ctx).catch(() => undefined);
   return result;
 }

@@ -80,33 +80,33 @@ async function makeWritable(dir: string): Promise<boolean> {
   }
 }
 
-/** `chattr +T` runs on layers/ dirs this process made, by dir; a layer is staged after it. */
-const marking = new Map<string, Promise<void>>();
+/** Stores whose layers/ this process has marked (or is marking): once per process is enough. */
+const marked = new Set<string>();
 
 /**
- * Makes `<root>/layers/` and marks it a top of directory hierarchies for ext4's Orlov
- * allocator (chattr +T, EXT4_TOPDIR_FL): each layer dir made in it is then spread to a
- * block group with free inodes and few directories, as home directories are, instead of
- * sharing the group of its parent (and of the layers removed before it). That
- * matters on ext4 without a journal, where every new inode is found by scanning past the
- * free inodes of its group that were deleted in the last minute or five (ialloc.c
- * `recently_deleted`): in a group that just lost a removed image's thousands of files,
- * each create then costs ~1 ms instead of ~30 µs. Best effort, once per store: other
- * file systems have no such flag, and without chattr nothing changes. The mark is not
- * awaited here (Engine.open makes the dir), only before a layer is staged.
+ * Marks `<root>/layers/` a top of directory hierarchies for ext4's Orlov allocator
+ * (chattr +T, EXT4_TOPDIR_FL): each layer dir made in it is then spread to a block group
+ * with free inodes and few directories, as home directories are, instead of sharing the
+ * group of its parent (and of the layers removed before it). That matters on ext4
+ * without a journal, where every new inode is found by scanning past the free inodes of
+ * its group that were deleted in the last minute or five (ialloc.c `recently_deleted`):
+ * in a group that just lost a removed image's thousands of files, each create then costs
+ * ~1 ms instead of ~30 µs.
+ *
+ * So the mark is made when layers are removed, which is what leaves such inodes behind,
+ * not when the store is made: spawning chattr (a fork of this whole process) cost a
+ * fresh store's first load several ms, and until the first removal there is nothing to
+ * steer around. Best effort and not awaited: other file systems have no such flag, and
+ * without chattr nothing changes.
  */
-export async function makeLayersDir(root: string): Promise<void> {
-  const dir = layersDir(root);
-  if ((await fs.mkdir(dir, { recursive: true })) === undefined) return;
-  const marked = new Promise<void>((resolve) => execFile('chattr', ['+T', dir], { timeout: 5000 }, () => resolve()));
-  marking.set(dir, marked);
-  void marked.then(() => marking.delete(dir));
+export function markLayersDir(root: string): void {
+  if (marked.has(root)) return;
+  marked.add(root);
+  execFile('chattr', ['+T', layersDir(root)], { timeout: 5000 }, () => undefined);
 }
 
 /** Extracts `source` into a new temp dir under layers/ owned by the lease. */
 export async function stageLayer(source: AsyncIterable<Uint8Array>, ctx: LayerContext, o: StageOptions): Promise<StagedLayer> {
-  await makeLayersDir(ctx.root);
-  await marking.get(layersDir(ctx.root));
   const dir = path.join(layersDir(ctx.root), `${TEMP_LAYER_PREFIX}${o.lease.tempPrefix}${randomBytes(6).toString('hex')}`);
   await fs.mkdir(path.join(dir, 'fs'), { recursive: true, mode: 0o755 });
   try {
