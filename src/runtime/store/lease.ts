@@ -15,13 +15,14 @@
  * whatever a sweep does not see in a lease, it saw before the lease covered it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import * as path from 'node:path';
 import { errnoCode } from '../errors';
-import { readJsonOr, writeJsonAtomic } from './atomic';
+import { readJsonOr, writeJsonAtomicSync } from './atomic';
 import type { Digest } from './digest';
-import { withLock } from './lock';
+import { bindAbstract, withLock } from './lock';
 import { leasesDir, storeLockPath } from './store';
 
 export interface LeaseRecord {
@@ -35,17 +36,6 @@ export interface LeaseRecord {
 function socketName(root: string, id: string): string {
   const store = createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16);
   return `\0berth-lease-${store}-${id}`;
-}
-
-function bind(name: string): Promise<net.Server | undefined> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (err) => (errnoCode(err) === 'EADDRINUSE' ? resolve(undefined) : reject(err)));
-    server.listen({ path: name }, () => {
-      server.unref();
-      resolve(server);
-    });
-  });
 }
 
 const closeServer = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
@@ -63,13 +53,13 @@ export class Lease {
 
   /** Takes a new lease on the store at `root` (held until `release` or process death). */
   static async create(root: string): Promise<Lease> {
-    await fs.mkdir(leasesDir(root), { recursive: true });
+    mkdirSync(leasesDir(root), { recursive: true });
     for (;;) {
       const id = randomBytes(8).toString('hex');
-      const server = await bind(socketName(root, id));
+      const server = await bindAbstract(socketName(root, id));
       if (!server) continue;
       const lease = new Lease(root, id, server);
-      await lease.write();
+      lease.write();
       return lease;
     }
   }
@@ -93,10 +83,15 @@ export class Lease {
     for (const d of items.digests ?? []) this.digests.add(d);
     for (const c of items.chainIds ?? []) this.chainIds.add(c);
     if (this.digests.size + this.chainIds.size === before) return;
-    await withLock(storeLockPath(this.root), () => this.write());
+    await withLock(storeLockPath(this.root), async () => this.write());
   }
 
-  private async write(): Promise<void> {
+  /**
+   * Synchronous: a lease record is a few hundred bytes written on every load's and pull's
+   * critical path, where libuv thread-pool round trips (open, write, close, rename) take
+   * longer than the system calls.
+   */
+  private write(): void {
     const record: LeaseRecord = {
       id: this.id,
       pid: process.pid,
@@ -105,7 +100,7 @@ export class Lease {
       chainIds: [...this.chainIds],
     };
     // A lease means nothing after a reboot (its owner is gone), so no fsync.
-    await writeJsonAtomic(this.file, record, { durable: false });
+    writeJsonAtomicSync(this.file, record);
   }
 
   /** Drops the lease; what it protected is now collectable unless referenced. Idempotent. */
@@ -119,7 +114,7 @@ export class Lease {
 
 /** True while the process that took lease `id` is alive and has not released it. */
 export async function isLeaseAlive(root: string, id: string): Promise<boolean> {
-  const probe = await bind(socketName(root, id));
+  const probe = await bindAbstract(socketName(root, id));
   if (!probe) return true;
   await closeServer(probe);
   return false;

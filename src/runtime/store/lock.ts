@@ -27,7 +27,11 @@ function socketName(lockPath: string): string {
   return `\0berth-lock-${digest}`;
 }
 
-function tryBind(name: string): Promise<net.Server | undefined> {
+/**
+ * Binds the abstract unix socket `name`: the server, or undefined when another process
+ * holds it (EADDRINUSE). The kernel releases it when the holder dies. Shared with leases.
+ */
+export function bindAbstract(name: string): Promise<net.Server | undefined> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (err) => (errnoCode(err) === 'EADDRINUSE' ? resolve(undefined) : reject(err)));
@@ -53,7 +57,7 @@ async function acquire(lockPath: string, { timeout = 60_000, signal }: LockOptio
   let wait = 1;
   for (;;) {
     signal?.throwIfAborted();
-    const server = await tryBind(name);
+    const server = await bindAbstract(name);
     if (server) return server;
     if (Date.now() > deadline) {
       throw new BerthError(
