@@ -41,6 +41,9 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   plugins: [leanBundle],
+  // The CLI runs as a vm.Script (bin/berth-load.js), which has no dynamic import(): a
+  // lazily imported built-in (`await import('node:zlib')`) must become a require().
+  supported: { 'dynamic-import': false },
 };
 
 const builds = [

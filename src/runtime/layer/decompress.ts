@@ -2,10 +2,11 @@
  * Decompression chosen by magic bytes, never by media type alone: archives in the wild
  * label gzip layers as plain tar and the reverse (podman's docker-archive writes plain
  * tars named `.tar`, some tools gzip them anyway).
+ *
+ * zlib and fzstd are imported when a stream turns out to need them: most local images
+ * are plain tars, and every `berth` command would otherwise load both at start-up.
  */
-import { Decompress as ZstdDecompress } from 'fzstd';
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { invalidArgument } from '../errors';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -42,6 +43,7 @@ async function* rest(head: Buffer, iterator: AsyncIterator<Uint8Array>, done: bo
 }
 
 async function* gunzip(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer> {
+  const { createGunzip } = await import('node:zlib');
   const inflater = createGunzip({ chunkSize: 256 * 1024 });
   const failure = new Promise<never>((_, reject) => {
     pipeline(Readable.from(source, { objectMode: false }), inflater, (err) => err && reject(invalidArgument(`${what}: gzip data is corrupt (${err.message}).`, err)));
@@ -64,6 +66,7 @@ async function* gunzip(source: AsyncIterable<Uint8Array>, what: string): AsyncGe
 const ZSTD_SLICE = 64 * 1024;
 
 async function* unzstd(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer> {
+  const { Decompress: ZstdDecompress } = await import('fzstd');
   let out: Buffer[] = [];
   const decoder = new ZstdDecompress((chunk) => {
     out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
