@@ -37,11 +37,19 @@ static const struct {
   const char *name;
   int (*fn)(json_t *req, json_t *reply, struct berr *e);
 } ops[] = {
-    {"ping", op_ping}, {"run", op_run}, {"exec", op_exec},
-    {"fixup", op_fixup}, {"rmtree", op_rmtree}, {"opaque", op_opaque}, {"freezer", op_freezer},
-    {"shutdown", op_shutdown},
+    {"ping", op_ping}, {"fixup", op_fixup}, {"rmtree", op_rmtree},
+    {"opaque", op_opaque}, {"freezer", op_freezer}, {"shutdown", op_shutdown},
 };
 
+/* Ops whose answer comes from the process they start, on the same connection. */
+static const struct {
+  const char *name;
+  int (*fn)(int conn, json_t *req, struct berr *e);
+} monitor_ops[] = {
+    {"run", op_run}, {"exec", op_exec},
+};
+
+/* The answer to send, or NULL when the request was answered by someone else. */
 static json_t *dispatch(int conn, const char *line) {
   struct berr e;
   berr_clear(&e);
@@ -52,9 +60,9 @@ static json_t *dispatch(int conn, const char *line) {
     return proto_error(&e);
   }
   json_t *v = json_object_get(req, "v");
-  if (v && json_integer_value(v) != PROTO_VERSION) {
-    berr_code(&e, "unsupported-version", "protocol version %lld requested, this helper speaks %d; rebuild the helper (make -C native)",
-              (long long)json_integer_value(v), PROTO_VERSION);
+  if (v && (json_integer_value(v) < PROTO_OLDEST || json_integer_value(v) > PROTO_VERSION)) {
+    berr_code(&e, "unsupported-version", "protocol version %lld requested, this helper speaks %d to %d; rebuild the helper (make -C native)",
+              (long long)json_integer_value(v), PROTO_OLDEST, PROTO_VERSION);
     return proto_error(&e);
   }
   const char *op = req_string(req, "op", &e);
@@ -62,6 +70,9 @@ static json_t *dispatch(int conn, const char *line) {
     return proto_error(&e);
   if (strcmp(op, "tree") == 0)
     op_tree(conn, req); /* the connection is the tree's from here on */
+  for (size_t i = 0; i < sizeof monitor_ops / sizeof monitor_ops[0]; i++)
+    if (strcmp(op, monitor_ops[i].name) == 0)
+      return monitor_ops[i].fn(conn, req, &e) == 0 ? NULL : proto_error(&e);
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     if (strcmp(op, ops[i].name) != 0)
       continue;
@@ -88,7 +99,8 @@ __attribute__((noreturn)) static void serve_connection(int conn) {
     }
     json_t *reply = dispatch(conn, line);
     free(line);
-    if (proto_send(conn, reply, &e) < 0)
+    /* A monitor took the connection over: nothing more of ours may go on it. */
+    if (reply == NULL || proto_send(conn, reply, &e) < 0)
       _exit(0);
   }
 }

@@ -10,7 +10,7 @@ static int usage(FILE *out) {
   fprintf(out,
           "usage: berth-helper daemon --socket PATH [--idle-timeout SECONDS]\n"
           "       berth-helper version\n"
-          "The daemon serves JSON-line requests (protocol v1) on PATH; see native/README.md.\n");
+          "The daemon serves JSON-line requests (protocol v2) on PATH; see native/README.md.\n");
   return out == stderr ? 2 : 0;
 }
 
@@ -44,7 +44,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "daemon") == 0)
     return cmd_daemon(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "version") == 0) {
-    puts("berth-helper 0.1.0 (protocol 1)");
+    puts("berth-helper 0.1.0 (protocol 2)");
     return 0;
   }
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0))

@@ -24,16 +24,22 @@ static int open_dir(struct monitor *m, struct berr *e) {
   _cleanup_fd_ int state = TEMP_FAILURE_RETRY(open(m->o->state, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (state < 0)
     return berr_sys(e, errno, "open the state dir '%s'", m->o->state);
+  const char *runtime = m->o->runtime ? m->o->runtime : m->o->state;
+  _cleanup_fd_ int run = m->o->runtime ? TEMP_FAILURE_RETRY(open(runtime, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) : -1;
+  if (m->o->runtime && run < 0)
+    return berr_sys(e, errno, "open the runtime dir '%s'", runtime);
   if (!m->exec) {
     m->dirfd = steal_fd(&state);
+    m->sockfd = run >= 0 ? steal_fd(&run) : m->dirfd;
     return 0;
   }
   _cleanup_free_ char *rel = xasprintf("exec/%s", m->o->exec_id);
-  if ((mkdirat(state, "exec", 0700) < 0 && errno != EEXIST) || (mkdirat(state, rel, 0700) < 0 && errno != EEXIST))
-    return berr_sys(e, errno, "create '%s/%s'", m->o->state, rel);
-  m->dirfd = TEMP_FAILURE_RETRY(openat(state, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int at = run >= 0 ? run : state;
+  if ((mkdirat(at, "exec", 0700) < 0 && errno != EEXIST) || (mkdirat(at, rel, 0700) < 0 && errno != EEXIST))
+    return berr_sys(e, errno, "create '%s/%s'", runtime, rel);
+  m->dirfd = m->sockfd = TEMP_FAILURE_RETRY(openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (m->dirfd < 0)
-    return berr_sys(e, errno, "open '%s/%s'", m->o->state, rel);
+    return berr_sys(e, errno, "open '%s/%s'", runtime, rel);
   /* The exec joins the container's cgroup (there is none rootless on cgroup v1). */
   return cgroup_load(state, &m->cg, e);
 }
@@ -76,7 +82,7 @@ static void close_child_stdio(int child[3]) {
 }
 
 __attribute__((noreturn)) static void in_child(struct monitor *m, int child_sync, int child_fds[3], int result_fd) {
-  close(result_fd); /* the daemon reads it to EOF: the container must not hold it */
+  close(result_fd); /* the client's connection: the container must not hold it open */
   close(m->sync_fd);
   struct child_args a = {.spec = &m->spec, .bundle = m->o->bundle, .sync_fd = child_sync, .in_fd = child_fds[0],
                          .out_fd = child_fds[1], .err_fd = child_fds[2], .cgroup_version = cgroup_fs_version()};
@@ -193,17 +199,22 @@ static int setup(struct monitor *m, int result_fd, struct berr *e) {
   }
   if (spawn(m, result_fd, e) < 0 || handshake(m, e) < 0)
     return -1;
-  m->listen_fd = listen_unix_at(m->dirfd, "attach.sock", SOCK_STREAM, e);
+  m->listen_fd = listen_unix_at(m->sockfd, "attach.sock", SOCK_STREAM, e);
   if (m->listen_fd < 0)
     return -1;
-  if (!m->o->wait_attach && monitor_start(m, e) < 0)
+  if (!m->o->wait_attach && !m->o->attach && monitor_start(m, e) < 0)
     return -1;
   return 0;
 }
 
-static void report(int result_fd, json_t *obj) {
+/* The answer to the request, on its connection; with `attach` the connection stays,
+ * as the first attach client. */
+static void report(struct monitor *m, int result_fd, json_t *obj, bool keep) {
   struct berr e;
-  proto_send(result_fd, obj, &e);
+  if (proto_send(result_fd, obj, &e) == 0 && keep) {
+    m->first_client = result_fd;
+    return;
+  }
   close(result_fd);
 }
 
@@ -222,7 +233,7 @@ __attribute__((noreturn)) static void setup_failed(struct monitor *m, int result
   if (m->cg.n && !m->exec)
     cgroup_destroy(&m->cg);
   /* Last, so that whoever reads the answer finds exit.json already there. */
-  report(result_fd, proto_error(e));
+  report(m, result_fd, proto_error(e), false);
   _exit(1);
 }
 
@@ -237,8 +248,9 @@ static void block_signals(void) {
 }
 
 void monitor_main(const struct monitor_opts *o, int result_fd) {
-  struct monitor m = {.o = o, .exec = o->exec_id != NULL, .dirfd = -1, .sync_fd = -1, .pty = -1, .in_w = -1,
-                      .out_r = -1, .err_r = -1, .listen_fd = -1, .epoll_fd = -1, .sig_fd = -1, .log = {.fd = -1}};
+  struct monitor m = {.o = o, .exec = o->exec_id != NULL, .dirfd = -1, .sockfd = -1, .first_client = -1,
+                      .sync_fd = -1, .pty = -1, .in_w = -1, .out_r = -1, .err_r = -1, .listen_fd = -1,
+                      .epoll_fd = -1, .sig_fd = -1, .log = {.fd = -1}};
   struct berr e;
   berr_clear(&e);
   if (m.exec)
@@ -257,6 +269,6 @@ void monitor_main(const struct monitor_opts *o, int result_fd) {
       json_array_append_new(warnings, json_string(m.warnings.v[i]));
     json_object_set_new(reply, "warnings", warnings);
   }
-  report(result_fd, reply);
+  report(&m, result_fd, reply, o->attach);
   relay_run(&m);
 }

@@ -16,19 +16,25 @@
 
 struct monitor_opts {
   const char *id;
-  const char *state;            /* the container's state dir */
+  const char *state;            /* the container's state dir: log, exit.json, cgroup.json */
+  const char *runtime;          /* where attach.sock and exec/ go (default: state) */
   const char *bundle;           /* run only */
   const char *events;           /* optional events file (run only) */
   const char *exec_id;          /* exec only */
   pid_t target_pid;             /* exec only: the container's init */
   struct process_spec *process; /* exec only */
   bool tty, stdin_open, wait_attach;
+  /* The request's connection becomes the first attach client once answered, and the
+   * process starts then (wait_attach without a second connection). */
+  bool attach;
 };
 
 struct monitor {
   const struct monitor_opts *o;
   bool exec;
-  int dirfd;  /* where attach.sock and exit.json live: the state dir, or exec/<id> */
+  int dirfd;   /* where exit.json lives: the state dir, or exec/<id> */
+  int sockfd;  /* where attach.sock lives: the runtime dir, or exec/<id> */
+  int first_client; /* the request's connection with `attach`, until the loop takes it */
   struct spec spec;                 /* run only */
   const struct process_spec *proc;  /* what runs */
   pid_t pid;                        /* its host pid */
@@ -48,7 +54,8 @@ struct monitor {
 };
 
 /* Runs in the freshly forked monitor; reports the outcome of set-up as one JSON line
- * on result_fd, then supervises until the process exits. Never returns. */
+ * on result_fd (the client's connection), then supervises until the process exits.
+ * Never returns. */
 __attribute__((noreturn)) void monitor_main(const struct monitor_opts *o, int result_fd);
 
 /* monitor.c: sends START and learns whether exec worked (an exec failure is shown on

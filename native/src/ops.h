@@ -8,9 +8,10 @@
 #include "error.h"
 #include "spec.h"
 
-/* container_ops.c: start a monitor for a container or an exec session. */
-int op_run(json_t *req, json_t *reply, struct berr *e);
-int op_exec(json_t *req, json_t *reply, struct berr *e);
+/* container_ops.c: start a monitor for a container or an exec session; on success the
+ * monitor answers on `conn` (the handler sends nothing more). */
+int op_run(int conn, json_t *req, struct berr *e);
+int op_exec(int conn, json_t *req, struct berr *e);
 /* fixup.c: apply a layer's fixup records. */
 int op_fixup(json_t *req, json_t *reply, struct berr *e);
 /* Sets the owner of `rel` beneath rootfd, then `mode` again (chown clears set-id bits). */

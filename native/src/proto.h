@@ -1,6 +1,7 @@
-/* The request protocol, version 1: JSON lines over a unix stream socket. Each request is
+/* The request protocol, version 2: JSON lines over a unix stream socket. Each request is
  * one object {"op": ..., ...}; each answer is one line, {"ok":true, ...} or
- * {"ok":false, "error":{"code", "message"}}. See native/README.md for the ops. */
+ * {"ok":false, "error":{"code", "message"}}. See native/README.md for the ops. Version 1
+ * clients are served too: 2 only added run's and exec's `runtime` and `attach`. */
 #ifndef BERTH_PROTO_H
 #define BERTH_PROTO_H
 
@@ -10,7 +11,8 @@
 
 #include "error.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
+#define PROTO_OLDEST 1
 #define PROTO_MAX_LINE (4u << 20)
 
 struct linebuf {

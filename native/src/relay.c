@@ -131,10 +131,7 @@ static void on_frame(void *ctx, struct client *c, int type, const char *p, size_
   }
 }
 
-static void accept_client(struct monitor *m) {
-  int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  if (fd < 0)
-    return;
+static void add_client(struct monitor *m, int fd) {
   struct client *c = xcalloc(1, sizeof *c);
   c->fd = fd;
   c->stream = true;
@@ -145,6 +142,12 @@ static void accept_client(struct monitor *m) {
   /* waitAttach: the first client starts the process, so it misses no output. */
   if (!m->started && monitor_start(m, &e) < 0)
     fprintf(stderr, "berth-helper monitor %d: start: %s\n", getpid(), e.msg);
+}
+
+static void accept_client(struct monitor *m) {
+  int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0)
+    add_client(m, fd);
 }
 
 static void on_client(struct monitor *m, int fd, uint32_t events) {
@@ -259,7 +262,7 @@ __attribute__((noreturn)) static void finish(struct monitor *m) {
    * ended by the host going down anyway. */
   log_close(&m->log);
   /* New clients find no socket and read exit.json instead. */
-  unlinkat(m->dirfd, "attach.sock", 0);
+  unlinkat(m->sockfd, "attach.sock", 0);
   monitor_record_exit(m);
   send_exit(m);
   if (!m->exec) {
@@ -316,6 +319,11 @@ void relay_run(struct monitor *m) {
   if (make_loop(m) < 0) {
     fprintf(stderr, "berth-helper monitor %d: event loop: %s\n", getpid(), strerror(errno));
     kill(m->pid, SIGKILL);
+  }
+  if (m->first_client >= 0) {
+    set_nonblock(m->first_client, true);
+    add_client(m, m->first_client);
+    m->first_client = -1;
   }
   /* A signal that came before the loop existed is still pending in the signalfd. */
   for (;;) {

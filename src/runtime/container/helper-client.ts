@@ -6,7 +6,9 @@
  * one at the same moment are safe (the daemon takes a lock, the loser exits quietly, and
  * both clients reach the winner). Each request uses its own connection, so concurrent
  * calls never wait on each other. The daemon leaves after an idle minute; the next
- * request starts it again.
+ * request starts it again. A run or exec is answered by the monitor it starts, and with
+ * streams its connection goes on as the attachment: no second connection before the
+ * process may start.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,9 +17,11 @@ import * as path from 'node:path';
 import { BerthError, ErrorCode, errnoCode } from '../errors';
 import type { FixupRequest, PrivilegedFs } from '../layer/layer';
 import { TreeAgent, type TreeRequest } from '../layer/tree-agent';
-import { IdMapping, OciProcess } from './oci-spec';
-import { AttachStreams, Attachment, HelperPort } from './ports';
+import { IdMapping } from './oci-spec';
+import { processStartTime } from './state-store';
+import { AttachStreams, Attachment, HelperPort, Started } from './ports';
 import {
+  ExecRequest,
   ExecResult,
   Frame,
   FrameDecoder,
@@ -27,6 +31,7 @@ import {
   MAX_FRAME_PAYLOAD,
   PingResult,
   PROTOCOL_VERSION,
+  RunRequest,
   RunResult,
   encodeFrame,
 } from './helper-protocol';
@@ -91,7 +96,12 @@ export function findHelperBinary(from: string = __dirname, env: NodeJS.ProcessEn
   );
 }
 
-/** Connection errors that mean "no daemon is listening" (as opposed to a failed request). */
+/**
+ * Connection errors that mean "no daemon is listening" (as opposed to a failed request).
+ * A reset before any answer is a daemon that left (idle) with the connection still in its
+ * backlog, so the request was never read: a handler that read it leaves nothing unread
+ * behind, and closing then is an end of file (see `exchange`), never a reset.
+ */
 function isNotListening(err: unknown): boolean {
   return ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(errnoCode(err) ?? '');
 }
@@ -125,29 +135,51 @@ function connectUnix(socketPath: string): Promise<net.Socket> {
   });
 }
 
-/** Sends one request on a fresh connection and resolves with the answer line. */
-function exchange(socketPath: string, request: HelperRequest): Promise<HelperResponse> {
-  return connectUnix(socketPath).then(
-    (socket) =>
-      new Promise<HelperResponse>((resolve, reject) => {
-        let buffer = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (chunk: string) => {
-          buffer += chunk;
-          const newline = buffer.indexOf('\n');
-          if (newline < 0) return;
-          socket.destroy();
-          try {
-            resolve(JSON.parse(buffer.slice(0, newline)) as HelperResponse);
-          } catch (err) {
-            reject(new BerthError('internal', `The Berth helper answered "${buffer.slice(0, 200)}", which is not JSON.`, { cause: err }));
-          }
-        });
-        socket.on('error', reject);
-        socket.on('close', () => reject(Object.assign(new Error('the helper closed the connection without answering'), { code: 'ECONNRESET' })));
-        socket.write(JSON.stringify({ v: PROTOCOL_VERSION, ...request }) + '\n');
-      }),
-  );
+interface Answer {
+  response: HelperResponse;
+  /** Still open and paused, holding what came after the answer line in `rest`. */
+  socket: net.Socket;
+  rest: Buffer;
+}
+
+/**
+ * Sends one request on a fresh connection and resolves with the answer line. Unversioned,
+ * a daemon of any protocol version takes it (ping, shutdown).
+ */
+async function exchange(socketPath: string, request: HelperRequest, { versioned = true } = {}): Promise<Answer> {
+  const socket = await connectUnix(socketPath);
+  return new Promise<Answer>((resolve, reject) => {
+    let buffer: Buffer = Buffer.alloc(0);
+    const fail = (err: Error) => {
+      socket.destroy();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      const newline = buffer.indexOf(10);
+      if (newline < 0) return;
+      socket.pause();
+      socket.removeListener('data', onData).removeListener('error', fail).removeListener('end', onEnd);
+      socket.on('error', () => undefined); // the next owner's 'close' tells; destroy() needs none
+      const line = buffer.subarray(0, newline).toString('utf8');
+      try {
+        resolve({ response: JSON.parse(line) as HelperResponse, socket, rest: buffer.subarray(newline + 1) });
+      } catch (err) {
+        fail(new BerthError('internal', `The Berth helper answered "${line.slice(0, 200)}", which is not JSON.`, { cause: err }));
+      }
+    };
+    // Read and then closed: not retried (a run may have got as far as starting a monitor).
+    const onEnd = () => fail(new BerthError('internal', `The Berth helper closed the connection without answering the ${request.op} request (${request.op === 'run' || request.op === 'exec' ? 'the container monitor exited during set-up; ' : ''}see helper.log beside ${socketPath}).`));
+    socket.on('data', onData).on('error', fail).on('end', onEnd);
+    socket.write(JSON.stringify(versioned ? { v: PROTOCOL_VERSION, ...request } : request) + '\n');
+  });
+}
+
+/** The answer's fields, or its error thrown. */
+function answered(response: HelperResponse): Record<string, unknown> {
+  if (response.ok) return response;
+  const error = response.error as HelperErrorBody;
+  throw new HelperError(error.code, error.message, error.exitCode);
 }
 
 /** helper.log past this size is moved to helper.log.1 when a daemon starts. */
@@ -197,17 +229,41 @@ export class HelperClient implements HelperPort, PrivilegedFs {
 
   /** Asks the daemon to leave; running containers are not affected. */
   async shutdown(): Promise<void> {
-    await exchange(this.socketPath, { op: 'shutdown' }).catch((err) => {
-      if (!isNotListening(err)) throw err;
-    });
+    await exchange(this.socketPath, { op: 'shutdown' }).then(
+      (answer) => answer.socket.destroy(),
+      (err) => {
+        if (!isNotListening(err)) throw err;
+      },
+    );
   }
 
-  async run(req: { id: string; bundle: string; state: string; tty: boolean; stdin: boolean; waitAttach: boolean; events?: string }): Promise<RunResult> {
-    return (await this.request({ op: 'run', ...req })) as unknown as RunResult;
+  async run(req: Omit<RunRequest, 'op' | 'attach'>, streams?: AttachStreams): Promise<Started<RunResult>> {
+    return this.startMonitor<RunResult>({ op: 'run', ...req }, streams);
   }
 
-  async exec(req: { id: string; state: string; execId: string; pid: number; process: OciProcess; tty: boolean; stdin: boolean; waitAttach: boolean }): Promise<ExecResult> {
-    return (await this.request({ op: 'exec', ...req })) as unknown as ExecResult;
+  async exec(req: Omit<ExecRequest, 'op' | 'attach'>, streams?: AttachStreams): Promise<Started<ExecResult>> {
+    return this.startMonitor<ExecResult>({ op: 'exec', ...req }, streams);
+  }
+
+  /**
+   * With streams, the process starts once the monitor has answered, and the answer's
+   * connection is the attachment (its exit.json: beside the socket for an exec, in the
+   * state dir for a container).
+   */
+  private async startMonitor<T>(request: RunRequest | ExecRequest, streams?: AttachStreams): Promise<Started<T>> {
+    if (!streams) return (await this.request(request)) as unknown as Started<T>;
+    const answer = await this.send({ ...request, attach: true });
+    let result: T;
+    try {
+      result = answered(answer.response) as unknown as T;
+    } catch (err) {
+      answer.socket.destroy();
+      throw err;
+    }
+    const home = request.runtime ?? request.state;
+    const sessionDir = request.op === 'exec' ? path.join(home, 'exec', request.execId) : undefined;
+    const exitFile = path.join(sessionDir ?? request.state, 'exit.json');
+    return { ...result, attachment: attachOver(answer.socket, answer.rest, streams, { socket: path.join(sessionDir ?? home, 'attach.sock'), exitFile }) };
   }
 
   async freezer(req: { state: string; pid: number; cgroupsPath: string }): Promise<void> {
@@ -244,8 +300,9 @@ export class HelperClient implements HelperPort, PrivilegedFs {
     throw new HelperError(error.code, error.message, error.exitCode);
   }
 
-  attach(socketPath: string, streams: AttachStreams): Promise<Attachment> {
-    return attachTo(socketPath, streams);
+  /** `exitFile`: where the monitor records the exit, read when it has gone (default: beside the socket). */
+  attach(socketPath: string, streams: AttachStreams, exitFile = path.join(path.dirname(socketPath), 'exit.json')): Promise<Attachment> {
+    return attachTo({ socket: socketPath, exitFile }, streams);
   }
 
   async signal(socketPath: string, signo: number): Promise<void> {
@@ -258,19 +315,41 @@ export class HelperClient implements HelperPort, PrivilegedFs {
   }
 
   private async request(request: HelperRequest): Promise<Record<string, unknown>> {
-    let response: HelperResponse;
+    const { response, socket } = await this.send(request);
+    socket.destroy();
+    return answered(response);
+  }
+
+  /** One request and its answer line; the connection is the caller's to close. */
+  private async send(request: HelperRequest): Promise<Answer> {
+    let answer: Answer;
     try {
-      response = await exchange(this.socketPath, request);
+      answer = await exchange(this.socketPath, request);
     } catch (err) {
       if (!isNotListening(err)) throw err;
       // No daemon (first use, or it left after being idle): start one and retry once.
       // A request the daemon never accepted was never run, so the retry is safe.
       await this.startDaemon();
-      response = await exchange(this.socketPath, request);
+      return exchange(this.socketPath, request);
     }
-    if (response.ok) return response;
-    const error = response.error as HelperErrorBody;
-    throw new HelperError(error.code, error.message, error.exitCode);
+    const { response } = answer;
+    if (response.ok || response.error.code !== 'unsupported-version') return answer;
+    // The daemon of an older helper, still running after an upgrade: it holds no state,
+    // so a new one takes over (and if the binary itself is old, the retry says so).
+    answer.socket.destroy();
+    await this.replaceDaemon();
+    return exchange(this.socketPath, request);
+  }
+
+  private async replaceDaemon(): Promise<void> {
+    const pinged = await exchange(this.socketPath, { op: 'ping' }, { versioned: false });
+    pinged.socket.destroy();
+    const pid = pinged.response.ok ? Number(pinged.response.pid) : undefined;
+    (await exchange(this.socketPath, { op: 'shutdown' }, { versioned: false })).socket.destroy();
+    // Its lock goes with its process (a zombie holds none): a new daemon started before
+    // that would stand down.
+    for (let waited = 0; pid && waited < 2000 && processStartTime(pid) !== undefined; waited += 10) await sleep(10);
+    await this.startDaemon();
   }
 
   private async startDaemon(): Promise<void> {
@@ -294,7 +373,8 @@ export class HelperClient implements HelperPort, PrivilegedFs {
     for (let waited = 0; waited < 5000; waited += 20) {
       if (exit && exit.code !== 0) break;
       try {
-        const response = await exchange(this.socketPath, { op: 'ping' });
+        const { response, socket } = await exchange(this.socketPath, { op: 'ping' });
+        socket.destroy();
         if (response.ok) return;
       } catch (err) {
         if (!isNotListening(err)) throw err;
@@ -309,10 +389,16 @@ export class HelperClient implements HelperPort, PrivilegedFs {
   }
 }
 
-/** The exit code a monitor left in exit.json beside its attach socket, if any. */
-function recordedExit(socketPath: string): number | undefined {
+/** A monitor's attach socket, and the exit.json it writes when the process has ended. */
+interface AttachTarget {
+  socket: string;
+  exitFile: string;
+}
+
+/** The exit code a monitor left in its exit.json, if any. */
+function recordedExit(exitFile: string): number | undefined {
   try {
-    const record = JSON.parse(fs.readFileSync(path.join(path.dirname(socketPath), 'exit.json'), 'utf8')) as { exitCode?: unknown };
+    const record = JSON.parse(fs.readFileSync(exitFile, 'utf8')) as { exitCode?: unknown };
     return typeof record.exitCode === 'number' ? record.exitCode : undefined;
   } catch {
     return undefined;
@@ -333,15 +419,21 @@ function endedAttachment(code: number): Attachment {
   return { resize: () => undefined, signal: () => undefined, exited: Promise.resolve(code), close: () => undefined };
 }
 
-async function attachTo(socketPath: string, streams: AttachStreams): Promise<Attachment> {
+async function attachTo(target: AttachTarget, streams: AttachStreams): Promise<Attachment> {
   let socket: net.Socket;
   try {
-    socket = await connectMonitor(socketPath);
+    socket = await connectMonitor(target.socket);
   } catch (err) {
-    const code = recordedExit(socketPath);
+    const code = recordedExit(target.exitFile);
     if (code !== undefined) return endedAttachment(code);
     throw err;
   }
+  return attachOver(socket, Buffer.alloc(0), streams, target);
+}
+
+/** Frames over a connection to a monitor; `rest`: what already arrived of them. */
+function attachOver(socket: net.Socket, rest: Buffer, streams: AttachStreams, target: AttachTarget): Attachment {
+  const socketPath = target.socket;
   const send = (type: number, payload?: Buffer | string) => {
     if (!socket.destroyed) socket.write(encodeFrame(type, payload));
   };
@@ -365,20 +457,35 @@ async function attachTo(socketPath: string, streams: AttachStreams): Promise<Att
   const exited = new Promise<number>((resolve, reject) => {
     const decoder = new FrameDecoder();
     let code: number | undefined;
-    socket.on('data', (chunk: Buffer) => {
+    let draining = false;
+    const onData = (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
-        if (frame.type === Frame.exit) code = Number(frame.payload.toString());
+        if (frame.type === Frame.exit) {
+          // The last frame, after all output: done, without waiting for the close.
+          code = Number(frame.payload.toString());
+          release();
+          resolve(code);
+          return;
+        }
         const out = frame.type === Frame.stdout ? streams.stdout : frame.type === Frame.stderr ? streams.stderr : undefined;
         if (out && !out.write(frame.payload)) {
+          draining = true;
           socket.pause();
-          out.once('drain', () => socket.resume());
+          out.once('drain', () => {
+            draining = false;
+            socket.resume();
+          });
         }
       }
-    });
+    };
+    if (rest.length > 0) onData(rest);
+    socket.on('data', onData);
+    // A connection handed over from a request is paused; resume unless output is full.
+    if (!draining) socket.resume();
     socket.on('error', () => undefined); // 'close' follows and decides
     socket.on('close', () => {
       release();
-      code ??= recordedExit(socketPath);
+      code ??= recordedExit(target.exitFile);
       if (code !== undefined) resolve(code);
       else if (detached) reject(new BerthError('canceled', 'Detached from the container; it keeps running.'));
       else reject(new BerthError('unavailable', `The connection to the container monitor at ${socketPath} ended before the process exited (the monitor was killed, or detached).`));

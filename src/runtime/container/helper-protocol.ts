@@ -1,40 +1,50 @@
 /**
  * The wire formats shared with the native helper (native/README.md has the full text).
  *
- * Requests: JSON lines over the helper's unix socket, protocol version 1. Each request
+ * Requests: JSON lines over the helper's unix socket, protocol version 2. Each request
  * is one object `{op, ...}`; each answer one line, `{ok: true, ...}` or
  * `{ok: false, error: {code, message, exitCode?}}`. `code` is an errno name (ENOENT) or
  * one of the helper's own codes (invalid-argument, failed-precondition, ...).
  *
  * Attach: every container (and exec session) has `attach.sock`, a stream socket of
  * frames `[type: u8][length: u32 big-endian][payload]`. Numbers in payloads are ASCII
- * decimal: exit "137", resize "24 80", signal "15".
+ * decimal: exit "137", resize "24 80", signal "15". A run or exec with `attach` carries
+ * the same frames on its own connection, after the answer line.
  */
 import { IdMapping, OciProcess } from './oci-spec';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-export interface RunRequest {
-  op: 'run';
+/** What run and exec share. The monitor answers them itself. */
+interface MonitorRequest {
   id: string;
-  bundle: string;
+  /** The container's state dir: ctr.log, exit.json, cgroup.json. */
   state: string;
+  /** Where attach.sock (and exec sessions) go; default `state`. Per boot: a tmpfs, normally. */
+  runtime?: string;
   tty: boolean;
   stdin: boolean;
+  /** The process is set up but waits for the first attach client before it execs. */
   waitAttach: boolean;
+  /**
+   * The request's connection becomes the first attach client once answered (frames
+   * follow the answer line), and the process starts then. The client sends nothing on
+   * it before the answer.
+   */
+  attach?: boolean;
+}
+
+export interface RunRequest extends MonitorRequest {
+  op: 'run';
+  bundle: string;
   events?: string;
 }
 
-export interface ExecRequest {
+export interface ExecRequest extends MonitorRequest {
   op: 'exec';
-  id: string;
-  state: string;
   execId: string;
   pid: number;
   process: OciProcess;
-  tty: boolean;
-  stdin: boolean;
-  waitAttach: boolean;
 }
 
 /**

@@ -4,7 +4,8 @@
  * tests can stand in their own.
  */
 import { Readable, Writable } from 'node:stream';
-import { IdMapping, OciMount, OciProcess } from './oci-spec';
+import type { ExecRequest, ExecResult, RunRequest, RunResult } from './helper-protocol';
+import { IdMapping, OciMount } from './oci-spec';
 import { ImageProcessConfig } from './spec-builder';
 
 export interface AttachStreams {
@@ -27,10 +28,14 @@ export interface Attachment {
   close(): void;
 }
 
+/** With streams, the process starts attached to them, on the request's own connection. */
+export type Started<T> = T & { attachment?: Attachment };
+
 export interface HelperPort {
-  run(req: { id: string; bundle: string; state: string; tty: boolean; stdin: boolean; waitAttach: boolean; events?: string }): Promise<{ pid: number; monitorPid: number; warnings?: string[] }>;
-  exec(req: { id: string; state: string; execId: string; pid: number; process: OciProcess; tty: boolean; stdin: boolean; waitAttach: boolean }): Promise<{ pid: number; monitorPid: number }>;
-  attach(socketPath: string, streams: AttachStreams): Promise<Attachment>;
+  run(req: Omit<RunRequest, 'op' | 'attach'>, streams?: AttachStreams): Promise<Started<RunResult>>;
+  exec(req: Omit<ExecRequest, 'op' | 'attach'>, streams?: AttachStreams): Promise<Started<ExecResult>>;
+  /** `exitFile`: the monitor's exit.json, read when it has gone already (default: beside the socket). */
+  attach(socketPath: string, streams: AttachStreams, exitFile?: string): Promise<Attachment>;
   signal(socketPath: string, signo: number): Promise<void>;
   rmtree(req: { path: string; uidMappings?: IdMapping[]; gidMappings?: IdMapping[] }): Promise<void>;
   /** Makes the freezer cgroup of a running container started without one (see FreezerRequest). */

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -181,6 +182,50 @@ describe('berth-helper run', () => {
     assert.match(stdout.text, /^testbox\nsh -c echo ready/);
     await h.client.signal(path.join(c.dir, 'attach.sock'), 9);
     await waitFor(() => c.exit(), 'exit.json');
+  });
+
+  it("attached, runs the process on the answer's connection, with attach.sock and exec sessions in the runtime dir", async () => {
+    const c = makeContainer(h.base, { cmd: ['sh', '-c', 'read line; echo "got $line"; echo err >&2; exit 6'] });
+    const runtime = fs.mkdtempSync(path.join(h.base, 'run-'));
+    const stdin = new PassThrough();
+    const stdout = new Collector();
+    const stderr = new Collector();
+    const started = await h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, runtime, tty: false, stdin: true, waitAttach: false }, { stdout, stderr, stdin });
+    assert.ok(fs.existsSync(path.join(runtime, 'attach.sock')), 'attach.sock in the runtime dir');
+    assert.ok(!fs.existsSync(path.join(c.dir, 'attach.sock')), 'none in the state dir');
+    const execOut = new Collector();
+    const exec = await h.client.exec(
+      { id: c.id, state: c.dir, runtime, execId: 'e2', pid: started.pid, process: { ...c.spec.process, args: ['sh', '-c', 'echo in exec; exit 2'] }, tty: false, stdin: false, waitAttach: false },
+      { stdout: execOut, stderr: new Collector() },
+    );
+    assert.equal(await exec.attachment!.exited, 2);
+    assert.equal(execOut.text, 'in exec\n');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runtime, 'exec', 'e2', 'exit.json'), 'utf8')).exitCode, 2);
+    stdin.end('hello\n');
+    assert.equal(await started.attachment!.exited, 6);
+    assert.equal(stdout.text, 'got hello\n');
+    assert.equal(stderr.text, 'err\n');
+    assert.equal(c.exit()?.exitCode, 6, 'exit.json in the state dir');
+    assert.ok(!fs.existsSync(path.join(runtime, 'attach.sock')), 'attach.sock gone with the process');
+  });
+
+  it('replaces a daemon that speaks an older protocol', async () => {
+    // A stand-in for an old helper left running across an upgrade: refuses version 2, leaves when asked.
+    const runtimeDir = fs.mkdtempSync(path.join(h.base, 'old-'));
+    const old = net.createServer((conn) => {
+      conn.once('data', (line) => {
+        const request = JSON.parse(line.toString());
+        if (request.v !== undefined && request.v !== 1) conn.end(JSON.stringify({ ok: false, error: { code: 'unsupported-version', message: 'speaks 1' } }) + '\n');
+        else if (request.op === 'ping') conn.end(JSON.stringify({ ok: true, protocol: 1, pid: process.pid }) + '\n');
+        else if (request.op === 'shutdown') conn.end(JSON.stringify({ ok: true }) + '\n', () => old.close());
+      });
+    });
+    await new Promise<void>((resolve) => old.listen(path.join(runtimeDir, 'helper.sock'), resolve));
+    const client = await HelperClient.connect({ runtimeDir });
+    const ping = await client.ping();
+    assert.equal(ping.protocol, 2);
+    assert.notEqual(ping.pid, process.pid);
+    await client.shutdown();
   });
 
   it('reports limits it cannot apply as warnings', { skip: limits.includes('memory') && 'this user can apply limits' }, async () => {
