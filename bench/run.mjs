@@ -40,10 +40,16 @@ if (fs.existsSync('/sys/fs/cgroup/unified/cgroup.controllers') && !process.env.B
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
+// Every tool's per-boot state (Berth's runtime dir, podman's runroot, crun's state) on a
+// tmpfs, where /run and $XDG_RUNTIME_DIR are on a usual host (not on this VM's, whose /run
+// is on the root disk).
+const runWork = fs.mkdtempSync('/dev/shm/berth-bench-run-');
 fs.mkdirSync(cacheDir, { recursive: true });
 const berthRoot = path.join(work, 'berth');
-const berthRunDir = path.join(work, 'berth-run');
+const berthRunDir = path.join(runWork, 'berth');
+const crunState = path.join(runWork, 'crun');
 const podmanRoot = path.join(work, 'podman');
+const podmanRunRoot = path.join(runWork, 'podman');
 // podman's default nofile limit is above this host's hard limit (see ENVIRONMENT.md).
 const containersConf = path.join(work, 'containers.conf');
 const hardLimit = (what) => execFileSync('bash', ['-c', `ulimit -H${what}`], { encoding: 'utf8' }).trim();
@@ -51,7 +57,7 @@ const hardLimit = (what) => execFileSync('bash', ['-c', `ulimit -H${what}`], { e
 fs.writeFileSync(containersConf, `[containers]\ndefault_ulimits = ["nofile=${hardLimit('n')}:${hardLimit('n')}", "nproc=4096:4096"]\n`);
 const env = { ...process.env, BERTH_ROOT: berthRoot, BERTH_RUNTIME_DIR: berthRunDir, CONTAINERS_CONF: containersConf };
 const cli = path.join(repo, 'bin', 'berth');
-const podman = `podman --root ${podmanRoot}/root --runroot ${podmanRoot}/run --storage-driver overlay --cgroup-manager cgroupfs --events-backend file`;
+const podman = `podman --root ${podmanRoot}/root --runroot ${podmanRunRoot} --storage-driver overlay --cgroup-manager cgroupfs --events-backend file`;
 
 const sh = (command, options = {}) => execFileSync('bash', ['-c', command], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...options }).trim();
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
@@ -83,20 +89,20 @@ function archiveOf(rootfs, name, file) {
  * same work.
  */
 function crunCommand(rootfs, name, flags = '') {
-  // The bundle is written at start; an exited container keeps it.
+  // The bundle is written at start, in the runtime dir; an exited container keeps it.
   const id = sh(`${cli} run -d --network none ${flags} bench-busybox true`);
   sh(`${cli} wait ${id} >/dev/null`);
-  const spec = JSON.parse(fs.readFileSync(path.join(berthRoot, 'containers', id, 'bundle', 'config.json'), 'utf8'));
+  const spec = JSON.parse(fs.readFileSync(path.join(berthRunDir, 'containers', id, 'config.json'), 'utf8'));
   sh(`${cli} rm ${id} >/dev/null`);
   const bundle = path.join(work, name);
   fs.mkdirSync(bundle);
   // crun takes the rootfs as a directory instead of Berth's overlay mount on "/";
   // everything else (namespaces, mounts, caps, masked paths, the cgroup) is the same.
   spec.root = { path: rootfs, readonly: false };
-  spec.mounts = spec.mounts.filter((m) => m.destination !== '/' && !m.source?.startsWith(berthRoot));
+  spec.mounts = spec.mounts.filter((m) => m.destination !== '/' && !m.source?.startsWith(berthRoot) && !m.source?.startsWith(berthRunDir));
   if (spec.linux.cgroupsPath) spec.linux.cgroupsPath = `${spec.linux.cgroupsPath}-crun`;
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
-  return `crun --cgroup-manager=${spec.linux.cgroupsPath ? 'cgroupfs' : 'disabled'} run -b ${bundle} ${name}`;
+  return `crun --root ${crunState} --cgroup-manager=${spec.linux.cgroupsPath ? 'cgroupfs' : 'disabled'} run -b ${bundle} ${name}`;
 }
 
 function engineStartToExit(n, memory) {
@@ -181,5 +187,5 @@ try {
   fs.writeFileSync(outFile, `${text}\n`);
   process.stdout.write(`${text}\n`);
 } finally {
-  spawnSync('bash', ['-c', `${podman} rm -af >/dev/null 2>&1; ${podman} unshare true >/dev/null 2>&1; ${cli} rm -f $(${cli} ps -aq) >/dev/null 2>&1; rm -rf ${work} 2>/dev/null || true`], { env, stdio: 'ignore' });
+  spawnSync('bash', ['-c', `${podman} rm -af >/dev/null 2>&1; ${podman} unshare true >/dev/null 2>&1; ${cli} rm -f $(${cli} ps -aq) >/dev/null 2>&1; rm -rf ${work} ${runWork} 2>/dev/null || true`], { env, stdio: 'ignore' });
 }

@@ -8,6 +8,7 @@
  * be used concurrently with other Engines — in this or another process — on one store.
  */
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { BerthError } from './errors';
 import { EventLog } from './event-log';
 import { RuntimeEvent, TransferProgress } from './events';
@@ -62,6 +63,7 @@ export class Engine {
       idMappings: parts.idMappings,
       events: this.events,
       cgroupsPath: (id) => (cgroups.limits.length > 0 ? `berth/${id}` : undefined),
+      runtimeDir: path.join(parts.runtimeDir, 'containers'),
     });
   }
 

@@ -9,9 +9,11 @@
  *   <root>/builds/cache/        build cache records
  *   <root>/events.jsonl         append-only event log shared by every process on this store
  *
- * The helper's socket lives under the runtime dir, which is per user and per boot
- * ($XDG_RUNTIME_DIR/berth, or /run/berth for root), so a host restart forgets live state
- * but never the store.
+ * The helper's socket and the containers' files of one run (containers/<id>/: bundle,
+ * /etc files, attach sockets) live under the runtime dir, which is per user and per boot
+ * ($XDG_RUNTIME_DIR/berth, or /run/berth for root: a tmpfs on the usual host, where they
+ * cost a fraction of what they would on the store's disk), so a host restart forgets live
+ * state but never the store.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';

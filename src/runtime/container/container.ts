@@ -3,15 +3,19 @@
  *
  * A container is an image plus a writable layer plus the settings it was created with.
  * Its life: created → running ⇄ paused → exited (→ running again on start/restart) →
- * removed. Everything lives in `<root>/containers/<id>/`:
+ * removed. What must outlive a host restart lives in the store, `<root>/containers/<id>/`:
  *
  *   container.json   ContainerConfig — what the user asked for; written once at create
  *   state.json       RuntimeState — written by the runtime at each start/stop/pause
- *   bundle/          the OCI bundle handed to the helper (config.json; rootfs is a mount)
  *   upper/ work/     the writable layer (overlay) — or rootfs/ with the copy snapshotter
  *   ctr.log          CRI-format log written by the monitor (timestamp stream P|F text)
  *   exit.json        written atomically by the monitor after the process exits
- *   pid, monitor.pid, attach.sock, cgroup.json   live-state files of the monitor
+ *   cgroup.json      the monitor's record of the container's cgroup, while it has one
+ *
+ * The files of one run, rewritten at each start, in the runtime dir (a tmpfs, normally),
+ * `<runtime>/containers/<id>/`: config.json (the OCI bundle handed to the helper; its
+ * rootfs is a mount), hostname, hosts and resolv.conf (bound into the container),
+ * attach.sock and exec/ (the monitors').
  *
  * The true status is derived, never trusted from one file: a state that says "running"
  * whose monitor is gone (host restart, kill -9 of everything) reads as exited.

@@ -7,7 +7,7 @@
  * serialised by a per-container lock; creation takes the store lock to keep names unique.
  */
 import { randomBytes } from 'node:crypto';
-import { FSWatcher, readdirSync, rmSync, watch } from 'node:fs';
+import { FSWatcher, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ import { BerthError, conflict, errnoCode, failedPrecondition, invalidArgument } 
 import { EventLog } from '../event-log';
 import { ContainerEventType } from '../events';
 import { StorePaths } from '../paths';
-import { writeJsonAtomic } from '../store/atomic';
+import { writeJsonAtomicSync } from '../store/atomic';
 import { withLock } from '../store/lock';
 import { Container, ContainerConfig, CreateOptions, ExecOptions, RuntimeState } from './container';
 import { DEFAULT_STOP_TIMEOUT } from './defaults';
@@ -36,6 +36,11 @@ export interface ManagerDeps {
   events: EventLog;
   /** A container's cgroup, where the helper can make one at all (for limits and pause). */
   cgroupsPath?: (id: string) => string | undefined;
+  /**
+   * Where the containers' per-run files go, `<runtimeDir>/<id>/` (ContainerDir): a dir of
+   * this boot, a tmpfs normally. Default: each container's dir in the store.
+   */
+  runtimeDir?: string;
 }
 
 /** Images the manager keeps by id (see imageById). */
@@ -46,7 +51,7 @@ export class ContainerManager {
   private readonly runnable = new Map<string, RunnableImage>();
 
   constructor(private readonly deps: ManagerDeps) {
-    this.states = new ContainerStateStore(deps.paths.containers);
+    this.states = new ContainerStateStore(deps.paths.containers, deps.runtimeDir);
   }
 
   private emit(type: ContainerEventType, c: ContainerConfig, extra: { exitCode?: number; signal?: string } = {}) {
@@ -147,7 +152,11 @@ export class ContainerManager {
     return { config, state: { status: 'created', restartCount: 0 } };
   }
 
-  /** Writes the bundle (config.json + /etc files) for a start. */
+  /**
+   * Writes the bundle (config.json + /etc files) for a start, in the container's run dir:
+   * a few small files on a tmpfs, written synchronously (round trips to libuv's thread
+   * pool would cost more than the writes).
+   */
   private async writeBundle(container: Container, terminalSize?: { rows: number; cols: number }): Promise<void> {
     const { config } = container;
     const dir = this.states.dirOf(config.id);
@@ -157,22 +166,15 @@ export class ContainerManager {
         `Container ${config.name} was started with --rm, so its writable layer was never synced to disk, and the host went down while it ran: its files may be damaged. Remove it (\`berth rm ${config.name}\`) and run a new one.`,
       );
     }
+    mkdirSync(dir.bundle, { recursive: true, mode: 0o700 });
     const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds, { volatile: config.autoRemove });
     const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
-    // Independent reads and writes go side by side: each is a round trip to libuv's
-    // thread pool, and this is the start path.
-    const [passwd, group, hostResolv] = await Promise.all([
-      readFile('/etc/passwd'),
-      readFile('/etc/group'),
-      fs.readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
-      fs.mkdir(dir.etc, { recursive: true }),
-      fs.mkdir(dir.bundle, { recursive: true }),
-    ]);
+    const [passwd, group] = await Promise.all([readFile('/etc/passwd'), readFile('/etc/group')]);
     const user = resolveUser(config.user, passwd, group);
     const etcFiles = {
-      hostname: path.join(dir.etc, 'hostname'),
-      hosts: path.join(dir.etc, 'hosts'),
-      resolvConf: path.join(dir.etc, 'resolv.conf'),
+      hostname: path.join(dir.bundle, 'hostname'),
+      hosts: path.join(dir.bundle, 'hosts'),
+      resolvConf: path.join(dir.bundle, 'resolv.conf'),
     };
     const hostname = config.network === 'host' ? os.hostname() : config.hostname;
     const spec = buildSpec({
@@ -187,13 +189,17 @@ export class ContainerManager {
       cgroupsPath: hasLimits(config.resources) ? this.deps.cgroupsPath?.(config.id) : undefined,
       terminalSize,
     });
-    await Promise.all([
-      fs.writeFile(etcFiles.hostname, hostname + '\n'),
-      fs.writeFile(etcFiles.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${config.network === 'host' ? '' : `127.0.1.1\t${hostname}\n`}`),
-      fs.writeFile(etcFiles.resolvConf, config.network === 'host' ? hostResolv : hostResolv.replace(/^nameserver\s+127\.\S+\s*$/gm, '')),
-      // Rewritten at every start, so it needs atomicity (the helper may read it) but not fsync.
-      writeJsonAtomic(path.join(dir.bundle, 'config.json'), spec, { durable: false }),
-    ]);
+    let hostResolv = '';
+    try {
+      hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      // No resolver configured on the host: none in the container either.
+    }
+    writeFileSync(etcFiles.hostname, hostname + '\n');
+    writeFileSync(etcFiles.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${config.network === 'host' ? '' : `127.0.1.1\t${hostname}\n`}`);
+    writeFileSync(etcFiles.resolvConf, config.network === 'host' ? hostResolv : hostResolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+    // Rewritten at every start: atomic (a helper may read it), never synced (one boot's).
+    writeJsonAtomicSync(path.join(dir.bundle, 'config.json'), spec);
   }
 
   /**
@@ -205,7 +211,7 @@ export class ContainerManager {
     const container = await this.states.resolve(ref);
     const { config } = container;
     const dir = this.states.dirOf(config.id);
-    const attachPromise = await withLock(this.lockOf(config.id), async () => {
+    const attachment = await withLock(this.lockOf(config.id), async () => {
       const current = (await this.states.load(config.id))!;
       if (current.state.status === 'running' || current.state.status === 'paused') {
         if (!attach) return undefined;
@@ -216,15 +222,21 @@ export class ContainerManager {
       rmSync(dir.exitFile, { force: true });
       rmSync(dir.attachSocket, { force: true });
       const helper = await this.deps.helper();
-      const started = await helper.run({
-        id: config.id,
-        bundle: dir.bundle,
-        state: dir.dir,
-        tty: config.tty,
-        stdin: config.openStdin,
-        waitAttach: attach !== undefined,
-        events: this.deps.events.file,
-      });
+      // Attached, the process starts as soon as the monitor answers, on that connection:
+      // the record below is written while it runs (its exit.json outranks the record).
+      const started = await helper.run(
+        {
+          id: config.id,
+          bundle: dir.bundle,
+          state: dir.dir,
+          runtime: dir.run,
+          tty: config.tty,
+          stdin: config.openStdin,
+          waitAttach: false,
+          events: this.deps.events.file,
+        },
+        attach,
+      );
       const state: RuntimeState = {
         status: 'running',
         pid: started.pid,
@@ -237,11 +249,10 @@ export class ContainerManager {
       };
       await this.states.writeState(config.id, state);
       await this.emit('container.start', config);
-      return attach ? helper.attach(dir.attachSocket, attach) : undefined;
+      return started.attachment;
     });
-    if (attachPromise === undefined) return undefined;
-    if (attachPromise === 'already-running') return this.attach(config.id, attach!);
-    const attachment = await attachPromise;
+    if (attachment === undefined) return undefined;
+    if (attachment === 'already-running') return this.attach(config.id, attach!);
     return attachment.exited;
   }
 
@@ -251,7 +262,8 @@ export class ContainerManager {
       throw new BerthError('failed-precondition', `Container ${container.config.name} is not running (${container.state.status}). Start it with \`berth start -a ${container.config.name}\`.`);
     }
     const helper = await this.deps.helper();
-    const attachment = await helper.attach(this.states.dirOf(container.config.id).attachSocket, streams);
+    const dir = this.states.dirOf(container.config.id);
+    const attachment = await helper.attach(dir.attachSocket, streams, dir.exitFile);
     return attachment.exited;
   }
 
@@ -355,7 +367,8 @@ export class ContainerManager {
   }
 
   private async removeFiles(id: string): Promise<void> {
-    const dir = this.states.dirOf(id).dir;
+    const { dir, run } = this.states.dirOf(id);
+    if (run !== dir) rmSync(run, { recursive: true, force: true });
     // Mark first so that listings skip a half-removed container.
     rmSync(path.join(dir, 'container.json'), { force: true });
     try {
@@ -411,16 +424,19 @@ export class ContainerManager {
       terminalSize: streams.tty,
     });
     const execId = randomBytes(16).toString('hex');
-    const execDir = path.join(this.states.dirOf(config.id).dir, 'exec', execId);
-    await fs.mkdir(execDir, { recursive: true });
+    const dir = this.states.dirOf(config.id);
+    // (A container started before run dirs existed has none.)
+    mkdirSync(dir.run, { recursive: true, mode: 0o700 });
     const helper = await this.deps.helper();
-    await helper.exec({ id: config.id, state: this.states.dirOf(config.id).dir, execId, pid: state.pid!, process: spec.process, tty: options.tty ?? false, stdin: options.openStdin ?? false, waitAttach: true });
-    await this.emit('container.exec', config);
     try {
-      const attachment = await helper.attach(path.join(execDir, 'attach.sock'), streams);
-      return await attachment.exited;
+      const { attachment } = await helper.exec(
+        { id: config.id, state: dir.dir, runtime: dir.run, execId, pid: state.pid!, process: spec.process, tty: options.tty ?? false, stdin: options.openStdin ?? false, waitAttach: false },
+        streams,
+      );
+      await this.emit('container.exec', config);
+      return await attachment!.exited;
     } finally {
-      await fs.rm(execDir, { recursive: true, force: true }).catch(() => undefined);
+      rmSync(path.join(dir.execDir, execId), { recursive: true, force: true });
     }
   }
 }

@@ -48,28 +48,46 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/**
+ * One container's files: `dir` in the store (what must survive a host restart: the
+ * record, the log, the exit status, the writable layer) and `run`, its files of one run,
+ * rewritten at each start and worthless after a restart (the OCI bundle's config.json,
+ * the files bound as /etc/hosts, /etc/hostname and /etc/resolv.conf, attach.sock, exec
+ * sessions). `run` is below the runtime dir, a tmpfs on a usual host, where making and
+ * removing them costs a fraction of what it does on the store's disk; without one it is
+ * `dir` itself.
+ */
 export class ContainerDir {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    readonly run: string = dir,
+  ) {}
   get configFile() { return path.join(this.dir, 'container.json'); }
   get stateFile() { return path.join(this.dir, 'state.json'); }
   get exitFile() { return path.join(this.dir, 'exit.json'); }
-  get bundle() { return path.join(this.dir, 'bundle'); }
   get log() { return path.join(this.dir, 'ctr.log'); }
-  get attachSocket() { return path.join(this.dir, 'attach.sock'); }
   get cgroupFile() { return path.join(this.dir, 'cgroup.json'); }
-  get etc() { return path.join(this.dir, 'etc'); }
+  /** The OCI bundle: config.json and the /etc files. */
+  get bundle() { return this.run; }
+  get attachSocket() { return path.join(this.run, 'attach.sock'); }
+  get execDir() { return path.join(this.run, 'exec'); }
 }
 
 export class ContainerStateStore {
   private readonly bootId = currentBootId();
   readonly names: NameIndex;
 
-  constructor(readonly containersDir: string) {
+  /** `runDir`: where the containers' per-run files go (ContainerDir); default: the store. */
+  constructor(
+    readonly containersDir: string,
+    readonly runDir?: string,
+  ) {
     this.names = new NameIndex(path.join(containersDir, '.names'), (id) => this.readConfig(id)?.name);
   }
 
   dirOf(id: string): ContainerDir {
-    return new ContainerDir(path.join(this.containersDir, id));
+    const dir = path.join(this.containersDir, id);
+    return new ContainerDir(dir, this.runDir === undefined ? dir : path.join(this.runDir, id));
   }
 
   async ids(): Promise<string[]> {

@@ -1,0 +1,86 @@
+/**
+ * Where a container's files live: its record, log and writable layer in the store; the
+ * files of one run (bundle, /etc files, attach socket) in the runtime dir, which a host
+ * restart empties. Removal takes everything.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { IMAGE, openTestStore, TestStore } from '../support';
+
+function collect(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk;
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/** Entries of a dir, without the store's own (the name index). */
+function entries(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== '.names') : [];
+}
+
+describe('container files', () => {
+  let store: TestStore;
+  let storeDir: (id: string) => string;
+  let runDir: (id: string) => string;
+  before(async () => {
+    store = await openTestStore();
+    storeDir = (id) => path.join(store.root, 'containers', id);
+    runDir = (id) => path.join(store.runtimeDir, 'containers', id);
+  });
+  after(async () => store.dispose());
+
+  test('a run keeps its bundle and /etc files in the runtime dir, its record and log in the store', async () => {
+    const c = await store.engine.createContainer({ image: IMAGE, cmd: ['sh', '-c', 'cat /etc/hostname; echo logged'], hostname: 'filed' });
+    const out = collect();
+    assert.equal(await store.engine.startContainer(c.config.id, { attach: { stdout: out.stream, stderr: out.stream } }), 0);
+    assert.equal(out.text(), 'filed\nlogged\n');
+    assert.deepEqual(entries(runDir(c.config.id)).sort(), ['config.json', 'hostname', 'hosts', 'resolv.conf']);
+    const kept = entries(storeDir(c.config.id));
+    for (const name of ['container.json', 'state.json', 'exit.json', 'ctr.log', 'upper']) assert.ok(kept.includes(name), `${name} in the store`);
+    for (const name of ['config.json', 'hosts', 'attach.sock', 'bundle', 'etc']) assert.ok(!kept.includes(name), `no ${name} in the store`);
+
+    await store.engine.removeContainer(c.config.id);
+    assert.ok(!fs.existsSync(storeDir(c.config.id)));
+    assert.ok(!fs.existsSync(runDir(c.config.id)));
+  });
+
+  test('run --rm leaves nothing behind, in the store or the runtime dir', async () => {
+    const out = collect();
+    const { id, exitCode } = await store.engine.runContainer({ image: IMAGE, cmd: ['sh', '-c', 'echo bye > /tmp/f; cat /tmp/f; stat -c %a /etc; ls /etc'], autoRemove: true }, { stdout: out.stream, stderr: out.stream });
+    assert.equal(exitCode, 0);
+    assert.equal(out.text(), 'bye\n755\ngroup\nhostname\nhosts\npasswd\nresolv.conf\n');
+    assert.deepEqual(await store.engine.listContainers({ all: true }), []);
+    assert.ok(!fs.existsSync(storeDir(id)));
+    assert.deepEqual(entries(path.join(store.root, 'containers')), []);
+    assert.deepEqual(entries(path.join(store.runtimeDir, 'containers')), []);
+  });
+
+  test('after a host restart (runtime dir emptied, another boot) a running container reads as exited and starts again', async () => {
+    const c = await store.engine.createContainer({ image: IMAGE, cmd: ['sleep', '600'], name: 'rebooted' });
+    await store.engine.startContainer(c.config.id);
+    const stateFile = path.join(storeDir(c.config.id), 'state.json');
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    // What a restart leaves: no monitor, no process, no runtime dir, a boot id of the past.
+    process.kill(state.monitorPid, 'SIGKILL');
+    process.kill(state.pid, 'SIGKILL');
+    fs.rmSync(runDir(c.config.id), { recursive: true, force: true });
+    fs.writeFileSync(stateFile, JSON.stringify({ ...state, bootId: 'an-earlier-boot' }));
+
+    const inspect = await store.engine.inspectContainer('rebooted');
+    assert.equal((inspect.State as { Status: string }).Status, 'exited');
+    assert.match(String((inspect.State as { Error: string }).Error), /host restarted/);
+    assert.deepEqual((await store.engine.listContainers({ all: true })).map((s) => `${s.name} ${s.status}`), ['rebooted exited']);
+
+    await store.engine.startContainer('rebooted');
+    assert.ok(fs.existsSync(path.join(runDir(c.config.id), 'config.json')), 'the run dir is made again');
+    await store.engine.removeContainer('rebooted', { force: true });
+  });
+});
