@@ -21,10 +21,10 @@ import { Container, ContainerConfig, CreateOptions, ExecOptions, RuntimeState } 
 import { DEFAULT_STOP_TIMEOUT } from './defaults';
 import { generateName, VALID_NAME } from './names';
 import { IdMapping } from './oci-spec';
-import { AttachStreams, HelperPort, ImagePort, RootfsPort, RunnableImage } from './ports';
+import { AttachStreams, HelperPort, ImagePort, PrepareOptions, RootfsPort, RunnableImage } from './ports';
 import { signalNumber } from './signals';
 import { buildSpec, effectiveProcess, hasLimits, mergeEnv } from './spec-builder';
-import { ContainerStateStore, currentBootId, processStartTime } from './state-store';
+import { ContainerDir, ContainerStateStore, currentBootId, processStartTime } from './state-store';
 import { resolveUser } from './user';
 
 export interface ManagerDeps {
@@ -42,6 +42,9 @@ export interface ManagerDeps {
    */
   runtimeDir?: string;
 }
+
+/** The files every container gets bound over (spec-builder.ts). */
+const ETC_FILES = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf'];
 
 /** Images the manager keeps by id (see imageById). */
 const IMAGE_CACHE = 16;
@@ -136,7 +139,8 @@ export class ContainerManager {
       config.name = options.name ?? generateName((name) => names.claim(name, id));
       try {
         await fs.mkdir(dir.dir, { recursive: false });
-        config.snapshotter = (await this.deps.rootfs.prepare(id, image.chainIds)).snapshotter;
+        const { mountPoint } = this.inRunDir(this.states.dirOf(id));
+        config.snapshotter = (await this.deps.rootfs.prepare(id, image.chainIds, { mountPoint })).snapshotter;
         // No state.json yet: without one a container reads as created (state-store.ts).
         // Last: a directory without container.json is not a container (load() skips
         // it), so a crash before here leaves no record. A --rm container's need not
@@ -150,6 +154,12 @@ export class ContainerManager {
     });
     await this.emit('container.create', config);
     return { config, state: { status: 'created', restartCount: 0 } };
+  }
+
+  /** With a run dir, the rootfs's mount point and the stubs of the /etc files go there. */
+  private inRunDir(dir: ContainerDir): PrepareOptions {
+    if (dir.run === dir.dir) return {};
+    return { mountPoint: path.join(dir.run, 'rootfs'), stubs: { paths: ETC_FILES, dir: path.join(dir.run, 'stubs') } };
   }
 
   /**
@@ -167,7 +177,7 @@ export class ContainerManager {
       );
     }
     mkdirSync(dir.bundle, { recursive: true, mode: 0o700 });
-    const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds, { volatile: config.autoRemove });
+    const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds, { volatile: config.autoRemove, ...this.inRunDir(dir) });
     const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
     const [passwd, group] = await Promise.all([readFile('/etc/passwd'), readFile('/etc/group')]);
     const user = resolveUser(config.user, passwd, group);

@@ -72,6 +72,15 @@ export interface PrepareOptions {
    * was not in use when the host last went down: its content is not crash-safe.
    */
   volatile?: boolean;
+  /** Where the container's / is mounted (default: a dir beside the writable layer). */
+  mountPoint?: string;
+  /**
+   * Files the runtime mounts over (`/etc/hosts`, …; absolute) that neither the image nor
+   * the container has: made empty in `dir`, which is laid over the image's layers, as
+   * Docker's init layer. Otherwise overlay copies their directory up and makes them in the
+   * writable layer — disk writes at every start and removal, and stubs in a commit.
+   */
+  stubs?: { paths: string[]; dir: string };
 }
 
 export interface RootfsPort {

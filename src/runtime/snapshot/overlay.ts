@@ -74,7 +74,7 @@ export class OverlaySnapshotter implements Snapshotter {
     return path.join(this.dir(containerId), 'upper');
   }
 
-  async prepare(containerId: string, chainIds: string[], { volatile = false }: PrepareOptions = {}): Promise<PreparedRootfs> {
+  async prepare(containerId: string, chainIds: string[], { volatile = false, mountPoint, stubs }: PrepareOptions = {}): Promise<PreparedRootfs> {
     const lower: string[] = [];
     for (const chainId of [...chainIds].reverse()) {
       if (!(await hasLayer(this.paths.root, chainId as Digest))) {
@@ -83,13 +83,15 @@ export class OverlaySnapshotter implements Snapshotter {
       lower.push(layerFsDir(this.paths.root, chainId as Digest));
     }
     const dir = this.dir(containerId);
-    const [upper, work, rootfs] = ['upper', 'work', 'rootfs'].map((name) => path.join(dir, name));
+    const [upper, work] = ['upper', 'work'].map((name) => path.join(dir, name));
+    const rootfs = mountPoint ?? path.join(dir, 'rootfs');
     for (const d of [upper, work, rootfs]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
     if (lower.length === 0) {
       // overlayfs needs a lower dir; an image with no layers gets an empty one.
       lower.push(path.join(dir, 'empty'));
       fs.mkdirSync(lower[0], { recursive: true, mode: 0o755 });
     }
+    if (stubs && (await this.makeStubs(containerId, chainIds, stubs))) lower.unshift(stubs.dir);
     const options = [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
     // Commit, build and diff read the upper dir alone, so it must hold every change in
     // full: no redirects (a renamed directory whose files stay in the layers) and, with
@@ -102,6 +104,38 @@ export class OverlaySnapshotter implements Snapshotter {
       options.push('volatile');
     }
     return { snapshotter: 'overlay', rootfsPath: rootfs, mount: { destination: '/', type: 'overlay', source: 'overlay', options } };
+  }
+
+  /**
+   * The stubs of PrepareOptions.stubs; false when none is needed. Their directory in the
+   * stub layer is what the container sees of the directory (overlay shows the topmost
+   * layer's), so it takes the image's mode, owner and times; where it cannot (rootless,
+   * another owner), or the directory is not one (or not one in /), overlay makes that stub
+   * as before.
+   */
+  private async makeStubs(containerId: string, chainIds: string[], { paths, dir }: { paths: string[]; dir: string }): Promise<boolean> {
+    const view = new MergedView(this.upperDir(containerId), await this.view(chainIds), new Set());
+    fs.rmSync(dir, { recursive: true, force: true });
+    const parents = new Map<string, fs.Stats>();
+    for (const target of paths) {
+      const rel = target.replace(/^\/+/, '');
+      const parentRel = path.dirname(rel);
+      const parent = view.lookup(parentRel)?.stat;
+      if (parentRel === '.' || parentRel.includes('/') || view.lookup(rel) || !parent?.isDirectory()) continue;
+      if (!isRoot() && (parent.uid !== process.getuid?.() || parent.gid !== process.getgid?.())) continue;
+      fs.mkdirSync(path.join(dir, parentRel), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(path.join(dir, rel), '', { mode: 0o644 });
+      parents.set(parentRel, parent);
+    }
+    // Last: the stubs made above change the directories' times (and a 0555 one would
+    // refuse them).
+    for (const [rel, parent] of parents) {
+      const stubParent = path.join(dir, rel);
+      if (isRoot()) fs.chownSync(stubParent, parent.uid, parent.gid);
+      fs.chmodSync(stubParent, parent.mode & 0o7777);
+      fs.utimesSync(stubParent, parent.atime, parent.mtime);
+    }
+    return parents.size > 0;
   }
 
   clearScratch(containerId: string): void {

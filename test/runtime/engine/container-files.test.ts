@@ -42,10 +42,12 @@ describe('container files', () => {
     const out = collect();
     assert.equal(await store.engine.startContainer(c.config.id, { attach: { stdout: out.stream, stderr: out.stream } }), 0);
     assert.equal(out.text(), 'filed\nlogged\n');
-    assert.deepEqual(entries(runDir(c.config.id)).sort(), ['config.json', 'hostname', 'hosts', 'resolv.conf']);
+    assert.deepEqual(entries(runDir(c.config.id)).sort(), ['config.json', 'hostname', 'hosts', 'resolv.conf', 'rootfs', 'stubs']);
     const kept = entries(storeDir(c.config.id));
     for (const name of ['container.json', 'state.json', 'exit.json', 'ctr.log', 'upper']) assert.ok(kept.includes(name), `${name} in the store`);
-    for (const name of ['config.json', 'hosts', 'attach.sock', 'bundle', 'etc']) assert.ok(!kept.includes(name), `no ${name} in the store`);
+    for (const name of ['config.json', 'hosts', 'attach.sock', 'bundle', 'etc', 'rootfs']) assert.ok(!kept.includes(name), `no ${name} in the store`);
+    // The image has no /etc/hosts: its mount point came from the stub layer, not the writable one.
+    assert.deepEqual(entries(path.join(storeDir(c.config.id), 'upper')), []);
 
     await store.engine.removeContainer(c.config.id);
     assert.ok(!fs.existsSync(storeDir(c.config.id)));
