@@ -42,4 +42,17 @@ describe('NameIndex', () => {
     index.release('web', 'b2');
     assert.equal(index.lookup('web'), undefined);
   });
+
+  it('keeps a container id in an entry short enough for the inode, and reads the hex entries of older stores', async () => {
+    const { dir, index } = setup();
+    await index.ensure(async () => []);
+    const id = 'ab'.repeat(32);
+    index.claim('web', id);
+    assert.ok(fs.readlinkSync(path.join(dir, 'web')).length < 60);
+    assert.equal(index.lookup('web'), id);
+    fs.symlinkSync(id, path.join(dir, 'old'));
+    assert.equal(index.lookup('old'), id);
+    index.release('old', id);
+    assert.equal(index.lookup('old'), undefined);
+  });
 });
