@@ -376,34 +376,56 @@ export class ContainerManager {
     return config;
   }
 
+  /**
+   * One rename sets the container's store dir aside, which takes it out of every listing
+   * and lookup whole; then its run dir and the set-aside tree are deleted. A remover
+   * killed in between leaves the tree to the next listing (collectAutoRemoved).
+   */
   private async removeFiles(id: string): Promise<void> {
-    const { dir, run } = this.states.dirOf(id);
-    if (run !== dir) rmSync(run, { recursive: true, force: true });
-    // Mark first so that listings skip a half-removed container.
-    rmSync(path.join(dir, 'container.json'), { force: true });
     try {
       // Rootless, work/work (a volatile mount's mark, the shared whiteout) would otherwise
-      // send every removal to the helper.
+      // send every removal to the helper. (Failing, it is the helper's, in deleteTree.)
       this.deps.rootfs.clearScratch(id);
+    } catch {
+      // the helper's turn
+    }
+    const tree = this.states.setAside(id);
+    this.removeRunDir(id);
+    if (tree) await this.deleteTree(id, tree);
+  }
+
+  private removeRunDir(id: string): void {
+    const { dir, run } = this.states.dirOf(id);
+    if (run !== dir) rmSync(run, { recursive: true, force: true });
+  }
+
+  /** Deletes a container's store dir (`tree`: where it is now). */
+  private async deleteTree(id: string, tree: string): Promise<void> {
+    try {
       // The writable layer may hold any number of files: through libuv's thread pool,
-      // unless empty. The rest is a dozen small files and dirs, for which as many round
+      // unless empty. The rest is a few small files and dirs, for which as many round
       // trips to the pool cost 2-3x the removal itself, so they go synchronously.
-      const upper = this.deps.rootfs.upperDir(id);
+      const upper = path.join(tree, path.relative(this.states.dirOf(id).dir, this.deps.rootfs.upperDir(id)));
       if (!isEmptyDir(upper)) await fs.rm(upper, { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(tree, { recursive: true, force: true });
     } catch {
       // Files owned by subordinate ids (written inside a rootless container) need the
       // helper, which removes them from inside the container's user namespace.
       const helper = await this.deps.helper();
-      await helper.rmtree({ path: dir, ...this.deps.idMappings });
+      await helper.rmtree({ path: tree, ...this.deps.idMappings });
     }
   }
 
   /**
-   * Removes exited containers that were started with --rm and whose starter is gone;
+   * Removes exited containers that were started with --rm and whose starter is gone, and
+   * finishes removals whose remover died (as the listing `all` was read: `loadAll`);
    * returns the rest of `all` (a listing read once by the caller, not read again here).
    */
   async collectAutoRemoved(all: Container[]): Promise<Container[]> {
+    for (const { id, dir } of this.states.abandoned.splice(0)) {
+      this.removeRunDir(id);
+      await this.deleteTree(id, dir).catch(() => undefined);
+    }
     const kept: Container[] = [];
     for (const c of all) {
       if (c.config.autoRemove && c.state.status === 'exited' && c.state.startedAt) {

@@ -8,10 +8,10 @@
  * container reads as exited with code 255 and an error saying why — shown, never lost.
  */
 import * as fs from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, errnoCode } from '../errors';
-import { readJsonOr, WriteOptions, writeJsonAtomic, writeJsonAtomicSync } from '../store/atomic';
+import { WriteOptions, writeJsonAtomic, writeJsonAtomicSync } from '../store/atomic';
 import { Container, ContainerConfig, RuntimeState } from './container';
 import { NameIndex } from './name-index';
 import { VALID_NAME } from './names';
@@ -73,9 +73,23 @@ export class ContainerDir {
   get execDir() { return path.join(this.run, 'exec'); }
 }
 
+/** A container dir set aside for removal by process <pid>: `.rm-<id>-<pid>`. */
+const SET_ASIDE = /^\.rm-([0-9a-f]{64})-(\d+)$/;
+
+/** exit.json (tens of bytes), read synchronously as the records are (readRecord). */
+function readExit(dir: ContainerDir): ExitRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(dir.exitFile, 'utf8')) as ExitRecord;
+  } catch {
+    return undefined;
+  }
+}
+
 export class ContainerStateStore {
   private readonly bootId = currentBootId();
   readonly names: NameIndex;
+  /** Removals set aside by processes now gone, as the last listing found them. */
+  abandoned: { id: string; dir: string }[] = [];
 
   /** `runDir`: where the containers' per-run files go (ContainerDir); default: the store. */
   constructor(
@@ -90,13 +104,36 @@ export class ContainerStateStore {
     return new ContainerDir(dir, this.runDir === undefined ? dir : path.join(this.runDir, id));
   }
 
-  async ids(): Promise<string[]> {
+  /**
+   * Takes a container out of the store in one rename: every listing and lookup misses it
+   * from then on, whole. Returns where it went, for its remover to delete; a remover that
+   * dies first leaves it to `abandoned` (the next listing).
+   */
+  setAside(id: string): string | undefined {
+    const aside = path.join(this.containersDir, `.rm-${id}-${process.pid}`);
     try {
-      return (await fs.readdir(this.containersDir)).filter((n) => ID.test(n));
+      renameSync(path.join(this.containersDir, id), aside);
+      return aside;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async ids(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.containersDir);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return [];
       throw err;
     }
+    this.abandoned = [];
+    for (const name of names) {
+      const aside = SET_ASIDE.exec(name);
+      if (aside && processStartTime(Number(aside[2])) === undefined) this.abandoned.push({ id: aside[1], dir: path.join(this.containersDir, name) });
+    }
+    return names.filter((n) => ID.test(n));
   }
 
   async writeConfig(config: ContainerConfig, { durable = true }: WriteOptions = {}): Promise<void> {
@@ -164,13 +201,13 @@ export class ContainerStateStore {
 
   private async derive(dir: ContainerDir, recorded: RuntimeState): Promise<RuntimeState> {
     if (recorded.status !== 'running' && recorded.status !== 'paused') return recorded;
-    const exit = await readJsonOr<ExitRecord | undefined>(dir.exitFile, undefined).catch(() => undefined);
+    const exit = readExit(dir);
     if (exit) {
       return { ...recorded, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt, oomKilled: exit.oomKilled ?? false, pid: undefined };
     }
     if (this.monitorAlive(recorded)) return recorded;
     // The monitor writes exit.json before it exits; re-read once in case it just did.
-    const late = await readJsonOr<ExitRecord | undefined>(dir.exitFile, undefined).catch(() => undefined);
+    const late = readExit(dir);
     if (late) return { ...recorded, status: 'exited', exitCode: late.exitCode, finishedAt: late.finishedAt, pid: undefined };
     return {
       ...recorded,

@@ -1,14 +1,14 @@
 /**
  * Where a container's files live: its record, log and writable layer in the store; the
  * files of one run (bundle, /etc files, attach socket) in the runtime dir, which a host
- * restart empties. Removal takes everything.
+ * restart empties. Removal takes everything, and one interrupted half way is finished.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { IMAGE, openTestStore, TestStore } from '../support';
+import { eventually, IMAGE, openTestStore, TestStore } from '../support';
 
 function collect(): { stream: Writable; text: () => string } {
   let text = '';
@@ -84,5 +84,17 @@ describe('container files', () => {
     await store.engine.startContainer('rebooted');
     assert.ok(fs.existsSync(path.join(runDir(c.config.id), 'config.json')), 'the run dir is made again');
     await store.engine.removeContainer('rebooted', { force: true });
+  });
+
+  test('a removal whose remover died after setting the container aside is finished by the next listing', async () => {
+    const c = await store.engine.createContainer({ image: IMAGE, cmd: ['true'], name: 'half-removed' });
+    await store.engine.startContainer(c.config.id);
+    await store.engine.waitContainer(c.config.id);
+    // As a remover killed right after its rename would leave it (pid 2^22 + 1 is never a process).
+    const aside = path.join(store.root, 'containers', `.rm-${c.config.id}-${2 ** 22 + 1}`);
+    fs.renameSync(storeDir(c.config.id), aside);
+    assert.deepEqual(await store.engine.listContainers({ all: true }), []);
+    await eventually(async () => !fs.existsSync(aside), 5_000, 'the set-aside tree to go');
+    assert.ok(!fs.existsSync(runDir(c.config.id)));
   });
 });
