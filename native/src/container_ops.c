@@ -1,5 +1,6 @@
-/* run and exec: validate the request and start a detached monitor, which answers the
- * client on its connection (with `attach`, the connection then carries attach frames). */
+/* run and exec: validate the request, and the handler becomes the monitor, which
+ * answers the client on its connection (with `attach`, the connection then carries
+ * attach frames). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,24 +12,18 @@
 #include "proto.h"
 #include "util.h"
 
-/* The monitor is this handler's child in a session of its own: killing the daemon or
- * the client leaves it running, and once the handler has left (right away), it is
- * init's (or a subreaper's) child. It answers the client itself: a handler relaying the
- * answer would cost the start a scheduling round, more on a busy machine; so would a
- * double fork. */
-static int spawn_monitor(int conn, const struct monitor_opts *o, struct berr *e) {
-  pid_t pid = fork();
-  if (pid < 0)
-    return berr_sys(e, errno, "fork the monitor");
-  if (pid == 0) {
-    setsid();
-    /* Keep only stdio (stderr is the daemon's log) and the client's connection. */
-    if (dup2(conn, 3) < 0)
-      _exit(1);
-    close_range(4, ~0U, 0);
-    monitor_main(o, 3);
-  }
-  return 0;
+/* The handler (a process of its own already, the daemon's child) becomes the monitor, in
+ * a session of its own: killing the daemon or the client leaves it running, and if the
+ * daemon leaves first, it is init's (or a subreaper's) child. No fork, no relay: every
+ * process on the way costs the start a scheduling round, more on a busy machine. */
+__attribute__((noreturn)) static void become_monitor(int conn, const struct monitor_opts *o) {
+  setsid();
+  /* Keep only stdio (stderr is the daemon's log) and the client's connection: above all
+   * not the daemon's lock, which a long-lived monitor would keep from its successor. */
+  if (dup2(conn, 3) < 0)
+    _exit(1);
+  close_range(4, ~0U, 0);
+  monitor_main(o, 3);
 }
 
 /* Ids become path components: nothing that could climb out of the state dir. */
@@ -63,7 +58,7 @@ int op_run(int conn, json_t *req, struct berr *e) {
     return -1;
   if (o.events && o.events[0] != '/')
     return berr_code(e, "invalid-argument", "request field \"events\" must be an absolute path, got '%s'", o.events);
-  return spawn_monitor(conn, &o, e);
+  become_monitor(conn, &o);
 }
 
 int op_exec(int conn, json_t *req, struct berr *e) {
@@ -83,7 +78,5 @@ int op_exec(int conn, json_t *req, struct berr *e) {
   if (spec_parse_process(json_object_get(req, "process"), &process, e) < 0)
     return berr_wrap(e, "request field \"process\"");
   o.process = &process;
-  int r = spawn_monitor(conn, &o, e);
-  process_spec_free(&process);
-  return r;
+  become_monitor(conn, &o);
 }

@@ -41,7 +41,7 @@ static const struct {
     {"opaque", op_opaque}, {"freezer", op_freezer}, {"shutdown", op_shutdown},
 };
 
-/* Ops whose answer comes from the process they start, on the same connection. */
+/* Ops whose answer comes from the monitor the handler becomes, on the same connection. */
 static const struct {
   const char *name;
   int (*fn)(int conn, json_t *req, struct berr *e);
@@ -49,7 +49,7 @@ static const struct {
     {"run", op_run}, {"exec", op_exec},
 };
 
-/* The answer to send, or NULL when the request was answered by someone else. */
+/* The answer to send. */
 static json_t *dispatch(int conn, const char *line) {
   struct berr e;
   berr_clear(&e);
@@ -70,9 +70,12 @@ static json_t *dispatch(int conn, const char *line) {
     return proto_error(&e);
   if (strcmp(op, "tree") == 0)
     op_tree(conn, req); /* the connection is the tree's from here on */
-  for (size_t i = 0; i < sizeof monitor_ops / sizeof monitor_ops[0]; i++)
-    if (strcmp(op, monitor_ops[i].name) == 0)
-      return monitor_ops[i].fn(conn, req, &e) == 0 ? NULL : proto_error(&e);
+  for (size_t i = 0; i < sizeof monitor_ops / sizeof monitor_ops[0]; i++) {
+    if (strcmp(op, monitor_ops[i].name) == 0) {
+      monitor_ops[i].fn(conn, req, &e); /* returns only when it refuses the request */
+      return proto_error(&e);
+    }
+  }
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     if (strcmp(op, ops[i].name) != 0)
       continue;
@@ -99,8 +102,7 @@ __attribute__((noreturn)) static void serve_connection(int conn) {
     }
     json_t *reply = dispatch(conn, line);
     free(line);
-    /* A monitor took the connection over: nothing more of ours may go on it. */
-    if (reply == NULL || proto_send(conn, reply, &e) < 0)
+    if (proto_send(conn, reply, &e) < 0)
       _exit(0);
   }
 }
@@ -110,7 +112,6 @@ struct daemon {
   int dir_fd;
   const char *name;
   struct stat sock_st;
-  int children;
   int idle_ms;
 };
 
@@ -171,8 +172,6 @@ static void accept_one(struct daemon *d) {
   }
   if (pid < 0)
     fprintf(stderr, "berth-helper: fork for a connection: %s\n", strerror(errno));
-  else
-    d->children++;
   close(conn);
 }
 
@@ -184,14 +183,16 @@ static int on_signal(struct daemon *d) {
       return 1;
   }
   while (waitpid(-1, NULL, WNOHANG) > 0)
-    d->children--;
+    ;
   return 0;
 }
 
 static int serve(struct daemon *d) {
   for (;;) {
     struct pollfd fds[2] = {{.fd = d->listen_fd, .events = POLLIN}, {.fd = d->sig_fd, .events = POLLIN}};
-    int timeout = d->children == 0 && d->idle_ms > 0 ? d->idle_ms : -1;
+    /* Idle means no new connection: the handlers, some of them monitors now, go on without
+     * the daemon (init reaps them then). */
+    int timeout = d->idle_ms > 0 ? d->idle_ms : -1;
     int n = poll(fds, 2, timeout);
     if (n < 0 && errno != EINTR)
       return -1;

@@ -8,8 +8,8 @@
 #include "error.h"
 #include "spec.h"
 
-/* container_ops.c: start a monitor for a container or an exec session; on success the
- * monitor answers on `conn` (the handler sends nothing more). */
+/* container_ops.c: the handler becomes the monitor of a container or an exec session,
+ * which answers on `conn`; these return only when the request is refused. */
 int op_run(int conn, json_t *req, struct berr *e);
 int op_exec(int conn, json_t *req, struct berr *e);
 /* fixup.c: apply a layer's fixup records. */
