@@ -22,6 +22,7 @@ enum frame_type {
   FRAME_STDIN_CLOSE = 4,
   FRAME_RESIZE = 5,
   FRAME_SIGNAL = 6,
+  FRAME_START = 7,
 };
 
 struct qbuf {

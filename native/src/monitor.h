@@ -24,8 +24,8 @@ struct monitor_opts {
   pid_t target_pid;             /* exec only: the container's init */
   struct process_spec *process; /* exec only */
   bool tty, stdin_open, wait_attach;
-  /* The request's connection becomes the first attach client once answered, and the
-   * process starts then (wait_attach without a second connection). */
+  /* The request's connection becomes the first attach client once answered; the
+   * process starts then, or with wait_attach at the client's start frame. */
   bool attach;
 };
 

@@ -91,6 +91,12 @@ static void flush_stdin(struct monitor *m) {
     epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->in_w, NULL);
 }
 
+static void start_process(struct monitor *m) {
+  struct berr e;
+  if (!m->started && monitor_start(m, &e) < 0)
+    fprintf(stderr, "berth-helper monitor %d: start: %s\n", getpid(), e.msg);
+}
+
 static void deliver_signal(struct monitor *m, int sig) {
   if (!m->exited && sig > 0 && sig < NSIG)
     kill(m->pid, sig);
@@ -126,6 +132,9 @@ static void on_frame(void *ctx, struct client *c, int type, const char *p, size_
   case FRAME_SIGNAL:
     deliver_signal(m, atoi(text));
     break;
+  case FRAME_START:
+    start_process(m);
+    break;
   default:
     break; /* frames from a newer client: ignored */
   }
@@ -138,16 +147,15 @@ static void add_client(struct monitor *m, int fd) {
   m->clients = xrealloc(m->clients, (m->n_clients + 1) * sizeof *m->clients);
   m->clients[m->n_clients++] = c;
   watch(m, fd, EPOLLIN);
-  struct berr e;
-  /* waitAttach: the first client starts the process, so it misses no output. */
-  if (!m->started && monitor_start(m, &e) < 0)
-    fprintf(stderr, "berth-helper monitor %d: start: %s\n", getpid(), e.msg);
 }
 
 static void accept_client(struct monitor *m) {
   int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  if (fd >= 0)
-    add_client(m, fd);
+  if (fd < 0)
+    return;
+  add_client(m, fd);
+  /* waitAttach: the first client starts the process, so it misses no output. */
+  start_process(m);
 }
 
 static void on_client(struct monitor *m, int fd, uint32_t events) {
@@ -324,6 +332,9 @@ void relay_run(struct monitor *m) {
     set_nonblock(m->first_client, true);
     add_client(m, m->first_client);
     m->first_client = -1;
+    /* With waitAttach, the client says when (a start frame): once it has recorded the start. */
+    if (!m->o->wait_attach)
+      start_process(m);
   }
   /* A signal that came before the loop existed is still pending in the signalfd. */
   for (;;) {

@@ -160,7 +160,8 @@ async function exchange(socketPath: string, request: HelperRequest, { versioned 
       if (newline < 0) return;
       socket.pause();
       socket.removeListener('data', onData).removeListener('error', fail).removeListener('end', onEnd);
-      socket.on('error', () => undefined); // the next owner's 'close' tells; destroy() needs none
+      // Until its next owner listens, an error must not go unhandled; the close tells that owner.
+      socket.on('error', () => undefined);
       const line = buffer.subarray(0, newline).toString('utf8');
       try {
         resolve({ response: JSON.parse(line) as HelperResponse, socket, rest: buffer.subarray(newline + 1) });
@@ -416,7 +417,7 @@ async function connectMonitor(socketPath: string): Promise<net.Socket> {
 
 /** An attachment to a process that had already ended: only its exit code is left. */
 function endedAttachment(code: number): Attachment {
-  return { resize: () => undefined, signal: () => undefined, exited: Promise.resolve(code), close: () => undefined };
+  return { resize: () => undefined, signal: () => undefined, start: () => undefined, exited: Promise.resolve(code), close: () => undefined };
 }
 
 async function attachTo(target: AttachTarget, streams: AttachStreams): Promise<Attachment> {
@@ -499,6 +500,7 @@ function attachOver(socket: net.Socket, rest: Buffer, streams: AttachStreams, ta
   return {
     resize: (rows, cols) => send(Frame.resize, `${rows} ${cols}`),
     signal: (signo) => send(Frame.signal, String(signo)),
+    start: () => send(Frame.start),
     exited,
     close,
   };

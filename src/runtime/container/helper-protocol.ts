@@ -28,8 +28,8 @@ interface MonitorRequest {
   waitAttach: boolean;
   /**
    * The request's connection becomes the first attach client once answered (frames
-   * follow the answer line), and the process starts then. The client sends nothing on
-   * it before the answer.
+   * follow the answer line), and the process starts then — with waitAttach, at the
+   * client's start frame. The client sends nothing on it before the answer.
    */
   attach?: boolean;
 }
@@ -121,6 +121,7 @@ export const Frame = {
   stdinClose: 4,
   resize: 5,
   signal: 6,
+  start: 7,
 } as const;
 
 /** The largest payload the monitor accepts in one frame; longer input is split. */

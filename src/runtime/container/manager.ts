@@ -127,7 +127,7 @@ export class ContainerManager {
       }
     }
     const dir = this.states.dirOf(id);
-    await fs.mkdir(this.deps.paths.containers, { recursive: true });
+    mkdirSync(this.deps.paths.containers, { recursive: true });
     // Reserve the name and create the record under the store lock: two concurrent
     // `run --name web` must not both succeed (name-index.ts).
     const names = this.states.names;
@@ -232,8 +232,9 @@ export class ContainerManager {
       rmSync(dir.exitFile, { force: true });
       rmSync(dir.attachSocket, { force: true });
       const helper = await this.deps.helper();
-      // Attached, the process starts as soon as the monitor answers, on that connection:
-      // the record below is written while it runs (its exit.json outranks the record).
+      // Attached, the monitor's answer comes on the connection that then carries the
+      // streams, and the process waits for the start frame: the record and the start event
+      // come first, so no listing or event reader sees it die before it started.
       const started = await helper.run(
         {
           id: config.id,
@@ -242,7 +243,7 @@ export class ContainerManager {
           runtime: dir.run,
           tty: config.tty,
           stdin: config.openStdin,
-          waitAttach: false,
+          waitAttach: attach !== undefined,
           events: this.deps.events.file,
         },
         attach,
@@ -257,8 +258,15 @@ export class ContainerManager {
         restartCount: current.state.startedAt ? current.state.restartCount + 1 : 0,
         warnings: started.warnings?.length ? started.warnings : undefined,
       };
-      await this.states.writeState(config.id, state);
-      await this.emit('container.start', config);
+      try {
+        await this.states.writeState(config.id, state);
+        await this.emit('container.start', config);
+      } catch (err) {
+        started.attachment?.signal(9);
+        started.attachment?.close();
+        throw err;
+      }
+      started.attachment?.start();
       return started.attachment;
     });
     if (attachment === undefined) return undefined;
@@ -462,10 +470,11 @@ export class ContainerManager {
     const helper = await this.deps.helper();
     try {
       const { attachment } = await helper.exec(
-        { id: config.id, state: dir.dir, runtime: dir.run, execId, pid: state.pid!, process: spec.process, tty: options.tty ?? false, stdin: options.openStdin ?? false, waitAttach: false },
+        { id: config.id, state: dir.dir, runtime: dir.run, execId, pid: state.pid!, process: spec.process, tty: options.tty ?? false, stdin: options.openStdin ?? false, waitAttach: true },
         streams,
       );
-      await this.emit('container.exec', config);
+      // The event first, as for a start: the session begins once it is recorded.
+      await this.emit('container.exec', config).finally(() => attachment!.start());
       return await attachment!.exited;
     } finally {
       rmSync(path.join(dir.execDir, execId), { recursive: true, force: true });

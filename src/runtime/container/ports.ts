@@ -23,6 +23,8 @@ export interface AttachStreams {
 export interface Attachment {
   resize(rows: number, cols: number): void;
   signal(signo: number): void;
+  /** Lets a process started with waitAttach on this (the request's) connection begin. */
+  start(): void;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number>;
   close(): void;

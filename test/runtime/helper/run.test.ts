@@ -209,6 +209,17 @@ describe('berth-helper run', () => {
     assert.ok(!fs.existsSync(path.join(runtime, 'attach.sock')), 'attach.sock gone with the process');
   });
 
+  it("attached with waitAttach, starts the process at the client's start frame", async () => {
+    const c = makeContainer(h.base, { cmd: ['sh', '-c', 'echo started; exit 7'] });
+    const stdout = new Collector();
+    const started = await h.client.run({ id: c.id, bundle: c.bundle, state: c.dir, tty: false, stdin: false, waitAttach: true }, { stdout, stderr: new Collector() });
+    // Set up but not yet the program: still the monitor's clone.
+    assert.equal(fs.readFileSync(`/proc/${started.pid}/comm`, 'utf8'), 'berth-monitor\n');
+    started.attachment!.start();
+    assert.equal(await started.attachment!.exited, 7);
+    assert.equal(stdout.text, 'started\n');
+  });
+
   it('replaces a daemon that speaks an older protocol', async () => {
     // A stand-in for an old helper left running across an upgrade: refuses version 2, leaves when asked.
     const runtimeDir = fs.mkdtempSync(path.join(h.base, 'old-'));
