@@ -281,7 +281,7 @@ export class ContainerManager {
     }
     const helper = await this.deps.helper();
     const dir = this.states.dirOf(container.config.id);
-    const attachment = await helper.attach(dir.attachSocket, streams, dir.exitFile);
+    const attachment = await helper.attach(dir.liveSocket(), streams, dir.exitFile);
     return attachment.exited;
   }
 
@@ -292,7 +292,7 @@ export class ContainerManager {
       throw new BerthError('failed-precondition', `Container ${container.config.name} is not running, so it cannot be sent ${signal}.`);
     }
     const helper = await this.deps.helper();
-    await helper.signal(this.states.dirOf(container.config.id).attachSocket, signalNumber(signal));
+    await helper.signal(this.states.dirOf(container.config.id).liveSocket(), signalNumber(signal));
     // A frozen process only acts on a signal once thawed (cgroup v1 freezer, SIGSTOP).
     if (container.state.status === 'paused' && signalNumber(signal) === 9) await this.unpause(ref).catch(() => undefined);
     await this.emit('container.kill', container.config, { signal });
@@ -318,7 +318,7 @@ export class ContainerManager {
     const { config, state } = container;
     if (state.status !== 'running' && state.status !== 'paused') return;
     const helper = await this.deps.helper();
-    const socket = this.states.dirOf(config.id).attachSocket;
+    const socket = this.states.dirOf(config.id).liveSocket();
     const grace = (timeout ?? config.stopTimeout) * 1000;
     if (state.status === 'paused') await this.unpause(ref);
     await helper.signal(socket, signalNumber(config.stopSignal)).catch(() => undefined);
@@ -375,7 +375,7 @@ export class ContainerManager {
         throw conflict(`Container ${config.name} is running. Stop it first (\`berth stop ${config.name}\`) or remove it with -f.`);
       }
       const helper = await this.deps.helper();
-      await helper.signal(this.states.dirOf(config.id).attachSocket, 9).catch(() => undefined);
+      await helper.signal(this.states.dirOf(config.id).liveSocket(), 9).catch(() => undefined);
       if (state.status === 'paused') await this.unpause(config.id).catch(() => undefined);
       await this.wait(config.id);
     }

@@ -8,7 +8,7 @@
  * container reads as exited with code 255 and an error saying why — shown, never lost.
  */
 import * as fs from 'node:fs/promises';
-import { readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, errnoCode } from '../errors';
 import { WriteOptions, writeJsonAtomic, writeJsonAtomicSync } from '../store/atomic';
@@ -71,6 +71,16 @@ export class ContainerDir {
   get bundle() { return this.run; }
   get attachSocket() { return path.join(this.run, 'attach.sock'); }
   get execDir() { return path.join(this.run, 'exec'); }
+
+  /**
+   * The attach socket of the monitor running the container now: attachSocket, or for one
+   * started by a Berth from before run dirs (still running across an upgrade), the store
+   * dir's.
+   */
+  liveSocket(): string {
+    const legacy = path.join(this.dir, 'attach.sock');
+    return this.run !== this.dir && !existsSync(this.attachSocket) && existsSync(legacy) ? legacy : this.attachSocket;
+  }
 }
 
 /** A container dir set aside for removal by process <pid>: `.rm-<id>-<pid>`. */

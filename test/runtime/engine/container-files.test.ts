@@ -86,6 +86,19 @@ describe('container files', () => {
     await store.engine.removeContainer('rebooted', { force: true });
   });
 
+  test('a container started before run dirs existed (its attach.sock in the store) is still stopped and attached to', async () => {
+    const c = await store.engine.createContainer({ image: IMAGE, cmd: ['sh', '-c', 'trap "exit 3" TERM; echo up; while :; do sleep 0.05; done'], name: 'older' });
+    await store.engine.startContainer(c.config.id);
+    // A socket keeps working under another name: as an older Berth would have placed it.
+    fs.renameSync(path.join(runDir(c.config.id), 'attach.sock'), path.join(storeDir(c.config.id), 'attach.sock'));
+    const out = collect();
+    const attached = store.engine.attachContainer('older', { stdout: out.stream, stderr: out.stream });
+    await store.engine.stopContainer('older', { timeout: 5 });
+    assert.equal(await attached, 3);
+    assert.equal(await store.engine.waitContainer('older'), 3);
+    await store.engine.removeContainer('older');
+  });
+
   test('a removal whose remover died after setting the container aside is finished by the next listing', async () => {
     const c = await store.engine.createContainer({ image: IMAGE, cmd: ['true'], name: 'half-removed' });
     await store.engine.startContainer(c.config.id);
