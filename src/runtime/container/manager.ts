@@ -390,13 +390,6 @@ export class ContainerManager {
    * killed in between leaves the tree to the next listing (collectAutoRemoved).
    */
   private async removeFiles(id: string): Promise<void> {
-    try {
-      // Rootless, work/work (a volatile mount's mark, the shared whiteout) would otherwise
-      // send every removal to the helper. (Failing, it is the helper's, in deleteTree.)
-      this.deps.rootfs.clearScratch(id);
-    } catch {
-      // the helper's turn
-    }
     const tree = this.states.setAside(id);
     this.removeRunDir(id);
     if (tree) await this.deleteTree(id, tree);
@@ -410,6 +403,9 @@ export class ContainerManager {
   /** Deletes a container's store dir (`tree`: where it is now). */
   private async deleteTree(id: string, tree: string): Promise<void> {
     try {
+      // Rootless, work/work (a volatile mount's mark, the shared whiteout) would otherwise
+      // send every removal to the helper.
+      this.deps.rootfs.clearScratch(id, tree);
       // The writable layer may hold any number of files: through libuv's thread pool,
       // unless empty. The rest is a few small files and dirs, for which as many round
       // trips to the pool cost 2-3x the removal itself, so they go synchronously.

@@ -91,9 +91,10 @@ export interface RootfsPort {
   /**
    * Removes what the kernel left in the writable layer's scratch space (overlayfs's
    * work/work: mode 000, so that even its owner cannot remove it without opening it up
-   * first). Only while the container does not run.
+   * first). Only while the container does not run. `dir`: where the container's dir is now,
+   * if it was moved (set aside for removal).
    */
-  clearScratch(containerId: string): void;
+  clearScratch(containerId: string, dir?: string): void;
   /** The container's writable layer in overlayfs form (what commit and diff read). */
   upperDir(containerId: string): string;
   /** Reads a small file from the container's filesystem as it is now (running or not). */

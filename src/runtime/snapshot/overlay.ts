@@ -138,8 +138,8 @@ export class OverlaySnapshotter implements Snapshotter {
     return parents.size > 0;
   }
 
-  clearScratch(containerId: string): void {
-    clearScratch(path.join(this.dir(containerId), 'work'));
+  clearScratch(containerId: string, dir = this.dir(containerId)): void {
+    clearScratch(path.join(dir, 'work'));
   }
 
   /**
