@@ -17,6 +17,7 @@ import { ContainerEventType } from '../events';
 import { StorePaths } from '../paths';
 import { writeJsonAtomicSync } from '../store/atomic';
 import { withLock } from '../store/lock';
+import { removeTreeSync } from '../tree-removal';
 import { Container, ContainerConfig, CreateOptions, ExecOptions, RuntimeState } from './container';
 import { DEFAULT_STOP_TIMEOUT } from './defaults';
 import { generateName, VALID_NAME } from './names';
@@ -397,7 +398,7 @@ export class ContainerManager {
 
   private removeRunDir(id: string): void {
     const { dir, run } = this.states.dirOf(id);
-    if (run !== dir) rmSync(run, { recursive: true, force: true });
+    if (run !== dir) removeTreeSync(run);
   }
 
   /** Deletes a container's store dir (`tree`: where it is now). */
@@ -411,7 +412,7 @@ export class ContainerManager {
       // trips to the pool cost 2-3x the removal itself, so they go synchronously.
       const upper = path.join(tree, path.relative(this.states.dirOf(id).dir, this.deps.rootfs.upperDir(id)));
       if (!isEmptyDir(upper)) await fs.rm(upper, { recursive: true, force: true });
-      rmSync(tree, { recursive: true, force: true });
+      removeTreeSync(tree);
     } catch {
       // Files owned by subordinate ids (written inside a rootless container) need the
       // helper, which removes them from inside the container's user namespace.

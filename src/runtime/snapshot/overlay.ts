@@ -20,6 +20,7 @@ import { TreeReader } from '../layer/tree-reader';
 import { isRoot, type StorePaths } from '../paths';
 import type { Digest } from '../store/digest';
 import { resolveInRoot } from '../container/path-resolver';
+import { removeTreeSync } from '../tree-removal';
 import { type LowerEntry, lowerView } from './lower-view';
 import { childPath, childrenOf, MergedView } from './merged-view';
 import type { Snapshotter } from './snapshot';
@@ -55,7 +56,7 @@ function clearScratch(work: string): void {
       throw err;
     }
   }
-  fs.rmSync(scratch, { recursive: true, force: true });
+  removeTreeSync(scratch);
 }
 
 export class OverlaySnapshotter implements Snapshotter {
