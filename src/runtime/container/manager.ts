@@ -157,10 +157,10 @@ export class ContainerManager {
     return { config, state: { status: 'created', restartCount: 0 } };
   }
 
-  /** With a run dir, the rootfs's mount point and the stubs of the /etc files go there. */
+  /** With a run dir, the rootfs's mount point goes there, and the stubs of the /etc files beside. */
   private inRunDir(dir: ContainerDir): PrepareOptions {
     if (dir.run === dir.dir) return {};
-    return { mountPoint: path.join(dir.run, 'rootfs'), stubs: { paths: ETC_FILES, dir: path.join(dir.run, 'stubs') } };
+    return { mountPoint: path.join(dir.run, 'rootfs'), stubs: { paths: ETC_FILES, dir: path.join(path.dirname(dir.run), '.stubs') } };
   }
 
   /**

@@ -77,10 +77,10 @@ export interface PrepareOptions {
   /** Where the container's / is mounted (default: a dir beside the writable layer). */
   mountPoint?: string;
   /**
-   * Files the runtime mounts over (`/etc/hosts`, …; absolute) that neither the image nor
-   * the container has: made empty in `dir`, which is laid over the image's layers, as
-   * Docker's init layer. Otherwise overlay copies their directory up and makes them in the
-   * writable layer — disk writes at every start and removal, and stubs in a commit.
+   * Files the runtime mounts over (`/etc/hosts`, …; absolute) that the image has not: made
+   * empty in a layer laid over the image's, as Docker's init layer (one per image, kept in
+   * `dir`, a dir of this boot). Otherwise overlay copies their directory up and makes them
+   * in the writable layer — disk writes at every start and removal, and stubs in a commit.
    */
   stubs?: { paths: string[]; dir: string };
 }

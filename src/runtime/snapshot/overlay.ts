@@ -5,6 +5,7 @@
  * the `userxattr` option (kernel >= 5.11), which is also what the layers were extracted
  * with (../layer/apply.ts).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -92,7 +93,8 @@ export class OverlaySnapshotter implements Snapshotter {
       lower.push(path.join(dir, 'empty'));
       fs.mkdirSync(lower[0], { recursive: true, mode: 0o755 });
     }
-    if (stubs && (await this.makeStubs(containerId, chainIds, stubs))) lower.unshift(stubs.dir);
+    const stubLayer = stubs && (await this.stubLayer(chainIds, stubs));
+    if (stubLayer) lower.unshift(stubLayer);
     const options = [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
     // Commit, build and diff read the upper dir alone, so it must hold every change in
     // full: no redirects (a renamed directory whose files stay in the layers) and, with
@@ -108,35 +110,60 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   /**
-   * The stubs of PrepareOptions.stubs; false when none is needed. Their directory in the
-   * stub layer is what the container sees of the directory (overlay shows the topmost
-   * layer's), so it takes the image's mode, owner and times; where it cannot (rootless,
-   * another owner), or the directory is not one (or not one in /), overlay makes that stub
-   * as before.
+   * The stub layer of PrepareOptions.stubs for an image, or undefined when it needs none.
+   * It depends on the image alone — whatever the container's writable layer has at those
+   * paths (a file, a whiteout, an opaque directory) hides what is below — so it is made
+   * once per boot, in a dir of `stubs.dir` named after the image's layers, and shared by
+   * its containers; made aside and renamed into place, it never changes under a mount.
+   *
+   * A stub's directory in the layer is what the containers see of that directory (overlay
+   * shows the topmost layer's), so it takes the image's mode, owner and times; where it
+   * cannot (rootless, another owner), or the directory is not one (or not one in /),
+   * overlay makes that stub in the writable layer, as without a stub layer.
    */
-  private async makeStubs(containerId: string, chainIds: string[], { paths, dir }: { paths: string[]; dir: string }): Promise<boolean> {
-    const view = new MergedView(this.upperDir(containerId), await this.view(chainIds), new Set());
-    fs.rmSync(dir, { recursive: true, force: true });
+  private async stubLayer(chainIds: string[], { paths, dir }: { paths: string[]; dir: string }): Promise<string | undefined> {
+    const layer = path.join(dir, createHash('sha256').update(JSON.stringify([chainIds, paths])).digest('hex').slice(0, 32));
+    if (fs.existsSync(layer)) return layer;
+    if (fs.existsSync(`${layer}.none`)) return undefined;
+    const view = await this.view(chainIds);
     const parents = new Map<string, fs.Stats>();
     for (const target of paths) {
       const rel = target.replace(/^\/+/, '');
       const parentRel = path.dirname(rel);
-      const parent = view.lookup(parentRel)?.stat;
-      if (parentRel === '.' || parentRel.includes('/') || view.lookup(rel) || !parent?.isDirectory()) continue;
-      if (!isRoot() && (parent.uid !== process.getuid?.() || parent.gid !== process.getgid?.())) continue;
-      fs.mkdirSync(path.join(dir, parentRel), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(path.join(dir, rel), '', { mode: 0o644 });
-      parents.set(parentRel, parent);
+      const parent = view.get(parentRel);
+      if (parentRel === '.' || parentRel.includes('/') || view.has(rel) || parent?.type !== 'd') continue;
+      const stat = fs.lstatSync(parent.hostPath);
+      if (!isRoot() && (stat.uid !== process.getuid?.() || stat.gid !== process.getgid?.())) continue;
+      parents.set(parentRel, stat);
+    }
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (parents.size === 0) {
+      fs.writeFileSync(`${layer}.none`, '');
+      return undefined;
+    }
+    const temp = `${layer}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    for (const target of paths) {
+      const rel = target.replace(/^\/+/, '');
+      if (!parents.has(path.dirname(rel))) continue;
+      fs.mkdirSync(path.join(temp, path.dirname(rel)), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(path.join(temp, rel), '', { mode: 0o644 });
     }
     // Last: the stubs made above change the directories' times (and a 0555 one would
     // refuse them).
-    for (const [rel, parent] of parents) {
-      const stubParent = path.join(dir, rel);
-      if (isRoot()) fs.chownSync(stubParent, parent.uid, parent.gid);
-      fs.chmodSync(stubParent, parent.mode & 0o7777);
-      fs.utimesSync(stubParent, parent.atime, parent.mtime);
+    for (const [rel, stat] of parents) {
+      const stubParent = path.join(temp, rel);
+      if (isRoot()) fs.chownSync(stubParent, stat.uid, stat.gid);
+      fs.chmodSync(stubParent, stat.mode & 0o7777);
+      fs.utimesSync(stubParent, stat.atime, stat.mtime);
     }
-    return parents.size > 0;
+    try {
+      fs.renameSync(temp, layer);
+    } catch (err) {
+      // Another start made it meanwhile: the same content.
+      removeTreeSync(temp);
+      if (!['EEXIST', 'ENOTEMPTY'].includes(errnoCode(err) ?? '')) throw err;
+    }
+    return layer;
   }
 
   clearScratch(containerId: string, dir = this.dir(containerId)): void {

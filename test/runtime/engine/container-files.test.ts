@@ -21,9 +21,9 @@ function collect(): { stream: Writable; text: () => string } {
   return { stream, text: () => text };
 }
 
-/** Entries of a dir, without the store's own (the name index). */
+/** Entries of a dir, without the shared ones (the name index, the stub layers). */
 function entries(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== '.names') : [];
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== '.names' && n !== '.stubs') : [];
 }
 
 describe('container files', () => {
@@ -42,7 +42,7 @@ describe('container files', () => {
     const out = collect();
     assert.equal(await store.engine.startContainer(c.config.id, { attach: { stdout: out.stream, stderr: out.stream } }), 0);
     assert.equal(out.text(), 'filed\nlogged\n');
-    assert.deepEqual(entries(runDir(c.config.id)).sort(), ['config.json', 'hostname', 'hosts', 'resolv.conf', 'rootfs', 'stubs']);
+    assert.deepEqual(entries(runDir(c.config.id)).sort(), ['config.json', 'hostname', 'hosts', 'resolv.conf', 'rootfs']);
     const kept = entries(storeDir(c.config.id));
     for (const name of ['container.json', 'state.json', 'exit.json', 'ctr.log', 'upper']) assert.ok(kept.includes(name), `${name} in the store`);
     for (const name of ['config.json', 'hosts', 'attach.sock', 'bundle', 'etc', 'rootfs']) assert.ok(!kept.includes(name), `no ${name} in the store`);
@@ -52,6 +52,21 @@ describe('container files', () => {
     await store.engine.removeContainer(c.config.id);
     assert.ok(!fs.existsSync(storeDir(c.config.id)));
     assert.ok(!fs.existsSync(runDir(c.config.id)));
+  });
+
+  test("the mount points an image lacks come from one stub layer per image, with the image's /etc", async () => {
+    const stubs = path.join(store.runtimeDir, 'containers', '.stubs');
+    const before = fs.readdirSync(stubs);
+    const out = collect();
+    for (let i = 0; i < 2; i++) await store.engine.runContainer({ image: IMAGE, cmd: ['stat', '-c', '%a %Y', '/etc'], autoRemove: true }, { stdout: out.stream, stderr: out.stream });
+    assert.deepEqual(fs.readdirSync(stubs), before, 'made once, by the first start');
+    const [layer] = before;
+    assert.deepEqual(fs.readdirSync(path.join(stubs, layer, 'etc')).sort(), ['hostname', 'hosts', 'resolv.conf']);
+    // The image's /etc, as its (only) layer has it.
+    const layers = path.join(store.root, 'layers');
+    const [imageLayer] = fs.readdirSync(layers).filter((n) => !n.startsWith('.'));
+    const etc = fs.statSync(path.join(layers, imageLayer, 'fs', 'etc'));
+    assert.deepEqual(out.text().trim().split('\n'), [1, 2].map(() => `${(etc.mode & 0o777).toString(8)} ${Math.floor(etc.mtimeMs / 1000)}`));
   });
 
   test('run --rm leaves nothing behind, in the store or the runtime dir', async () => {
