@@ -13,10 +13,11 @@
  *   cgroup.json      the monitor's record of the container's cgroup, while it has one
  *
  * The files of one run, rewritten at each start, in the runtime dir (a tmpfs, normally),
- * `<runtime>/containers/<id>/`: config.json (the OCI bundle handed to the helper; its
- * rootfs is a mount), hostname, hosts and resolv.conf (bound into the container),
- * attach.sock and exec/ (the monitors'). A removal renames the store dir aside first
- * (`.rm-<id>-<pid>`), so no listing ever sees half a container.
+ * `<runtime>/containers/<id>/`: config.json (the OCI bundle handed to the helper),
+ * rootfs/ (where the overlay is mounted), hostname, hosts and resolv.conf (bound into the
+ * container), attach.sock and exec/ (the monitors'); beside them `.stubs/`, one layer per
+ * image with the mount points of those three files it lacks. A removal renames the store
+ * dir aside first (`.rm-<id>-<pid>`), so no listing ever sees half a container.
  *
  * The true status is derived, never trusted from one file: a state that says "running"
  * whose monitor is gone (host restart, kill -9 of everything) reads as exited.
