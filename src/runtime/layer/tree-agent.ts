@@ -62,6 +62,11 @@ export interface TreeDirEntry {
   stat: FileStats;
 }
 
+/** By name, as JavaScript compares strings: the order Berth's own walks use. */
+export function byName(a: TreeDirEntry, b: TreeDirEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 const enum Frame {
   json = 1,
   data = 2,
@@ -179,10 +184,10 @@ export class TreeAgent {
     return this.stats((await this.call({ op: 'lstat', path })).stat as RawStat);
   }
 
-  /** Sorted by name, as JavaScript sorts (the order Berth's own walks use). */
+  /** Sorted `byName`. */
   async list(path: string): Promise<TreeDirEntry[]> {
     const entries = (await this.call({ op: 'list', path })).entries as (RawStat & { name: string })[];
-    return entries.map(({ name, ...raw }) => ({ name, stat: this.stats(raw) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.map(({ name, ...raw }) => ({ name, stat: this.stats(raw) })).sort(byName);
   }
 
   async readlink(path: string): Promise<string> {

@@ -11,9 +11,7 @@ import * as path from 'node:path';
 import { errnoCode, invalidArgument } from '../errors';
 import { isIdentity } from '../idmap';
 import type { LayerContext } from './layer-store';
-import type { FileStats, TreeAgent, TreeDirEntry } from './tree-agent';
-
-export type { TreeDirEntry };
+import { type FileStats, type TreeAgent, type TreeDirEntry, byName } from './tree-agent';
 
 export interface Listing {
   entries: TreeDirEntry[];
@@ -22,10 +20,6 @@ export interface Listing {
 }
 
 const CHUNK = 1 << 20;
-
-function byName(a: TreeDirEntry, b: TreeDirEntry): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
 
 /** Exactly `size` bytes from an open file, which it closes; a file that shrank is an error. */
 export async function* fdBody(fd: number, size: number, what: string): AsyncGenerator<Buffer> {
