@@ -110,15 +110,7 @@ export async function stageLayer(source: AsyncIterable<Uint8Array>, ctx: LayerCo
   const dir = path.join(layersDir(ctx.root), `${TEMP_LAYER_PREFIX}${o.lease.tempPrefix}${randomBytes(6).toString('hex')}`);
   await fs.mkdir(path.join(dir, 'fs'), { recursive: true, mode: 0o755 });
   try {
-    const result = await applyLayer(source, {
-      target: path.join(dir, 'fs'),
-      workDir: dir,
-      idMap: ctx.idMap,
-      privileged: ctx.privileged,
-      what: o.what,
-      signal: o.signal,
-      ...(o.sourceDigest && { sourceDigest: o.sourceDigest }),
-    });
+    const result = await applyLayer(source, { target: path.join(dir, 'fs'), workDir: dir, idMap: ctx.idMap, privileged: ctx.privileged, what: o.what, signal: o.signal, sourceDigest: o.sourceDigest });
     await result.index.write(dir);
     return { dir, result };
   } catch (err) {
