@@ -103,7 +103,7 @@ export async function readSources(o: SourceInputs): Promise<CopySources> {
   const tree = o.sources;
   for (const m of matches) {
     if (m.download) {
-      record(m.download.url, 'url', '', '', '', await o.fileDigest(m.download.file, m.download.stat));
+      record(m.download.url, 'url', '', '', '', m.download.digest);
       continue;
     }
     for (const e of [m.entry!, ...(m.below ?? [])]) {
@@ -166,7 +166,8 @@ interface Match {
   entry?: SourceEntry;
   /** A directory's entries, `--exclude` applied. */
   below?: SourceEntry[];
-  download?: { url: string; file: string; stat: fs.Stats; lastModified?: number };
+  /** An ADD URL, downloaded; `digest`: its content's sha256. */
+  download?: { url: string; file: string; stat: fs.Stats; digest: string; lastModified?: number };
   glob: boolean;
 }
 
@@ -183,8 +184,10 @@ async function matchSources(o: SourceInputs, excludes: PathMatcher): Promise<Mat
       if (o.instruction.kind !== 'add') throw invalidArgument(`COPY cannot take a URL (${src}); use ADD, or download it in a RUN.`);
       const got = await o.download(src);
       const stat = fs.statSync(got.file);
-      if (o.instruction.checksum?.value) await verifyChecksum(got.file, o.instruction.checksum.value, o, stat);
-      out.push({ download: { url: src, file: got.file, stat, lastModified: got.lastModified }, glob: false });
+      // Hashed once, for --checksum and the cache key both (a fresh download's digest is not remembered).
+      const digest = await o.fileDigest(got.file, stat);
+      if (o.instruction.checksum?.value) verifyChecksum(digest, o.instruction.checksum.value);
+      out.push({ download: { url: src, file: got.file, stat, digest, lastModified: got.lastModified }, glob: false });
       continue;
     }
     if (/^git@|\.git(#|$)/.test(src)) throw invalidArgument(`ADD of a git repository (${src}) is not supported by Berth; clone it in the context, or in a RUN.`);
@@ -262,10 +265,9 @@ function parseChmod(text: string): number {
   return parseInt(text, 8);
 }
 
-async function verifyChecksum(file: string, expected: string, o: SourceInputs, stat: fs.Stats): Promise<void> {
+function verifyChecksum(actual: string, expected: string): void {
   const m = /^sha256:([a-f0-9]{64})$/.exec(expected);
   if (!m) throw invalidArgument(`--checksum=${expected}: write it as sha256:<64 hex digits>.`);
-  const actual = await o.fileDigest(file, stat);
   if (actual !== m[1]) throw invalidArgument(`ADD --checksum: the download hashes to sha256:${actual}, not ${expected}.`);
 }
 
