@@ -27,7 +27,7 @@ import { PathMatcher } from './dockerignore';
 import { LayerFiles } from './layer-files';
 import { buildModel, dockerfileError, type DockerfileModel, hasErrors, type Instruction, type Node, type Stage, type Step } from './dockerfile/dockerfile';
 import { addLayer, withConfig, writeImage, type WriterDeps } from './image-writer';
-import { CONTAINER_ID, StepRunner } from './run-step';
+import { StepRunner, hasBuildContainers } from './run-step';
 import { type SourceEntry, SourceTree } from './source-tree';
 
 export interface BuilderDeps {
@@ -197,8 +197,7 @@ class Session {
    * one readdir, and takes no lease (the step runner needs one).
    */
   async sweepOrphans(): Promise<void> {
-    const names = await fsp.readdir(path.join(this.deps.paths.root, 'builds', 'containers')).catch(() => []);
-    if (!names.some((n) => CONTAINER_ID.test(n))) return;
+    if (!(await hasBuildContainers(this.deps.paths.root))) return;
     await this.lease.protect();
     await this.runner.sweepOrphans();
   }

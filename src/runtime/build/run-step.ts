@@ -33,7 +33,7 @@ import type { BuildState } from './build';
 import type { SourceTree } from './source-tree';
 
 const LEASE_FILE = 'build-lease';
-export const CONTAINER_ID = /^[0-9a-f]{64}$/;
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
 /** How long a build container may lack its lease file before a sweep takes it as abandoned. */
 const UNLEASED_GRACE_MS = 10 * 60_000;
 /** Paths the runtime mounts over in every container. */
@@ -62,6 +62,17 @@ export interface RunOutcome {
   remove(): Promise<void>;
 }
 
+/** Where build containers live. */
+function buildContainersDir(root: string): string {
+  return path.join(root, 'builds', 'containers');
+}
+
+/** Whether any build container is there to sweep: one readdir, usually finding none. */
+export async function hasBuildContainers(root: string): Promise<boolean> {
+  const names = await fsp.readdir(buildContainersDir(root)).catch(() => [] as string[]);
+  return names.some((n) => CONTAINER_ID.test(n));
+}
+
 export class StepRunner {
   private readonly manager: ContainerManager;
   private readonly snapshots: OverlaySnapshotter;
@@ -75,7 +86,7 @@ export class StepRunner {
     idMappings: { uidMappings: IdMapping[]; gidMappings: IdMapping[] },
     private readonly leaseId: string,
   ) {
-    this.containersDir = path.join(paths.root, 'builds', 'containers');
+    this.containersDir = buildContainersDir(paths.root);
     const buildPaths = { ...paths, containers: this.containersDir };
     this.snapshots = new OverlaySnapshotter(buildPaths, layers);
     this.manager = new ContainerManager({
