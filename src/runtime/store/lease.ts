@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { errnoCode } from '../errors';
 import { readJsonOr, writeJsonAtomicSync } from './atomic';
 import type { Digest } from './digest';
-import { bindAbstract, withLock } from './lock';
+import { bindAbstract, unbind, withLock } from './lock';
 import { leasesDir, storeLockPath } from './store';
 
 export interface LeaseRecord {
@@ -37,8 +37,6 @@ function socketName(root: string, id: string): string {
   const store = createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16);
   return `\0berth-lease-${store}-${id}`;
 }
-
-const closeServer = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 export class Lease {
   private readonly digests = new Set<Digest>();
@@ -108,7 +106,7 @@ export class Lease {
     if (this.released) return;
     this.released = true;
     await fs.rm(this.file, { force: true });
-    await closeServer(this.server);
+    await unbind(this.server);
   }
 }
 
@@ -116,7 +114,7 @@ export class Lease {
 export async function isLeaseAlive(root: string, id: string): Promise<boolean> {
   const probe = await bindAbstract(socketName(root, id));
   if (!probe) return true;
-  await closeServer(probe);
+  await unbind(probe);
   return false;
 }
 

@@ -42,12 +42,17 @@ export function bindAbstract(name: string): Promise<net.Server | undefined> {
   });
 }
 
+/** Unbinds what bindAbstract bound: the name is free for the next process at once. */
+export function unbind(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const server = await acquire(lockPath, options);
   try {
     return await fn();
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await unbind(server);
   }
 }
 
