@@ -9,7 +9,6 @@ void berr_clear(struct berr *e) {
   e->errnum = 0;
   e->code = NULL;
   e->exit_code = 0;
-  e->relayed[0] = '\0';
   e->msg[0] = '\0';
 }
 
@@ -23,7 +22,6 @@ int berr_sys(struct berr *e, int errnum, const char *fmt, ...) {
   e->errnum = errnum;
   e->code = NULL;
   e->exit_code = 0;
-  e->relayed[0] = '\0';
   return -1;
 }
 
@@ -35,7 +33,6 @@ int berr_code(struct berr *e, const char *code, const char *fmt, ...) {
   e->errnum = 0;
   e->code = code;
   e->exit_code = 0;
-  e->relayed[0] = '\0';
   return -1;
 }
 
@@ -51,17 +48,7 @@ int berr_wrap(struct berr *e, const char *fmt, ...) {
   return -1;
 }
 
-int berr_relay(struct berr *e, const char *code, const char *msg, int exit_code) {
-  berr_clear(e);
-  snprintf(e->relayed, sizeof e->relayed, "%s", code);
-  snprintf(e->msg, sizeof e->msg, "%s", msg);
-  e->exit_code = exit_code;
-  return -1;
-}
-
 const char *berr_code_name(const struct berr *e) {
-  if (e->relayed[0])
-    return e->relayed;
   if (e->errnum > 0) {
     const char *name = strerrorname_np(e->errnum);
     return name ? name : "EIO";

@@ -10,7 +10,6 @@
 struct berr {
   int errnum;          /* errno value, 0 when `code` names a Berth condition instead */
   const char *code;    /* static Berth code ("invalid-request"…) when errnum is 0 */
-  char relayed[32];    /* a code received from another process (the monitor's report) */
   int exit_code;       /* the container process's status when the failure ends it (127, 126) */
   char msg[BERR_MSG_MAX];
 };
@@ -19,8 +18,6 @@ struct berr {
 int berr_sys(struct berr *e, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int berr_code(struct berr *e, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int berr_wrap(struct berr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Takes over an error a monitor reported as {code, message, exitCode?}. */
-int berr_relay(struct berr *e, const char *code, const char *msg, int exit_code);
 /* The protocol's "code": the errno name (ENOENT) or the Berth code. */
 const char *berr_code_name(const struct berr *e);
 void berr_clear(struct berr *e);

@@ -31,11 +31,6 @@ int proto_read_line(int fd, struct linebuf *lb, char **line, struct berr *e) {
   }
 }
 
-void linebuf_free(struct linebuf *lb) {
-  free(lb->buf);
-  memset(lb, 0, sizeof *lb);
-}
-
 int proto_send(int fd, json_t *obj, struct berr *e) {
   _cleanup_json_ json_t *owned = obj;
   _cleanup_free_ char *text = json_dumps(owned, JSON_COMPACT);

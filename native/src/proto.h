@@ -23,7 +23,6 @@ struct linebuf {
 /* 1: *line is the next line (NUL-terminated, the caller frees it);
  * 0: the peer closed; -1: error or a line over PROTO_MAX_LINE. */
 int proto_read_line(int fd, struct linebuf *lb, char **line, struct berr *e);
-void linebuf_free(struct linebuf *lb);
 /* Writes `obj` as one line and drops the reference. */
 int proto_send(int fd, json_t *obj, struct berr *e);
 json_t *proto_ok(void);

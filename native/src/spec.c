@@ -75,14 +75,6 @@ static int parse_strv(json_t *arr, const char *what, char ***out, struct berr *e
   return 0;
 }
 
-static void strv_free(char **v) {
-  if (v == NULL)
-    return;
-  for (char **p = v; *p; p++)
-    free(*p);
-  free(v);
-}
-
 int spec_parse_idmaps(json_t *arr, const char *what, struct idmaps *out, struct berr *e) {
   out->v = NULL;
   out->n = 0;
@@ -314,14 +306,5 @@ const struct ns_spec *spec_find_ns(const struct spec *s, int flag) {
     if (s->ns[i].flag == flag)
       return &s->ns[i];
   return NULL;
-}
-
-void process_spec_free(struct process_spec *p) {
-  strv_free(p->args);
-  strv_free(p->env);
-  free(p->cwd);
-  free(p->add_gids);
-  free(p->rlimits);
-  memset(p, 0, sizeof *p);
 }
 

@@ -102,7 +102,6 @@ static inline void cleanup_jsonp(json_t **p) {
 int spec_load(const char *bundle, struct spec *out, struct berr *e);
 int spec_parse_process(json_t *obj, struct process_spec *out, struct berr *e);
 int spec_parse_idmaps(json_t *arr, const char *what, struct idmaps *out, struct berr *e);
-void process_spec_free(struct process_spec *p);
 
 const struct ns_spec *spec_find_ns(const struct spec *s, int flag);
 bool spec_has_limits(const struct resources_spec *r);
