@@ -270,18 +270,18 @@ export class ContainerFs {
   // ---- plumbing -------------------------------------------------------------------
 
   private async readTree(container: Container): Promise<ReadTree<unknown>> {
-    const { state, config } = container;
-    const { idMap, helper, workDir } = this.deps;
-    const plain = isLive(container)
-      ? (new ProcRootTree(state.pid!, idMap) as ReadTree<unknown>)
-      : (new SnapshotTree(await this.deps.mergedView(config.id, this.deps.chainIds), idMap, helper, workDir) as ReadTree<unknown>);
-    return isIdentity(idMap) ? plain : (new FallbackTree(plain, () => this.agentTree(container, false)) as ReadTree<unknown>);
+    const plain = await this.plainTree(container);
+    return isIdentity(this.deps.idMap) ? plain : (new FallbackTree(plain, () => this.agentTree(container, false)) as ReadTree<unknown>);
   }
 
   private async writeTree(container: Container): Promise<ContainerTree<unknown>> {
+    return isIdentity(this.deps.idMap) ? this.plainTree(container) : this.agentTree(container, true);
+  }
+
+  /** Node's own way in: /proc/<pid>/root while the container runs, its snapshot when not. */
+  private async plainTree(container: Container): Promise<ContainerTree<unknown>> {
     const { state, config } = container;
     const { idMap, helper, workDir } = this.deps;
-    if (!isIdentity(idMap)) return this.agentTree(container, true);
     if (isLive(container)) return new ProcRootTree(state.pid!, idMap) as ContainerTree<unknown>;
     return new SnapshotTree(await this.deps.mergedView(config.id, this.deps.chainIds), idMap, helper, workDir) as ContainerTree<unknown>;
   }
