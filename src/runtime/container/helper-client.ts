@@ -295,10 +295,9 @@ export class HelperClient implements HelperPort, PrivilegedFs {
       agent.close();
       throw err;
     })) as HelperResponse;
-    if (response.ok) return agent;
-    agent.close();
-    const error = response.error as HelperErrorBody;
-    throw new HelperError(error.code, error.message, error.exitCode);
+    if (!response.ok) agent.close();
+    answered(response);
+    return agent;
   }
 
   /** `exitFile`: where the monitor records the exit, read when it has gone (default: beside the socket). */
