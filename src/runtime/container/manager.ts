@@ -24,7 +24,7 @@ import { generateName, VALID_NAME } from './names';
 import { IdMapping } from './oci-spec';
 import { AttachStreams, HelperPort, ImagePort, PrepareOptions, RootfsPort, RunnableImage } from './ports';
 import { signalNumber } from './signals';
-import { buildSpec, effectiveProcess, hasLimits, mergeEnv } from './spec-builder';
+import { buildSpec, effectiveProcess, hasLimits, mergeEnv, ResolvedUser } from './spec-builder';
 import { ContainerDir, ContainerStateStore, currentBootId, processStartTime } from './state-store';
 import { resolveUser } from './user';
 
@@ -140,7 +140,7 @@ export class ContainerManager {
       config.name = options.name ?? generateName((name) => names.claim(name, id));
       try {
         await fs.mkdir(dir.dir, { recursive: false });
-        const { mountPoint } = this.inRunDir(this.states.dirOf(id));
+        const { mountPoint } = this.inRunDir(dir);
         config.snapshotter = (await this.deps.rootfs.prepare(id, image.chainIds, { mountPoint })).snapshotter;
         // No state.json yet: without one a container reads as created (state-store.ts).
         // Last: a directory without container.json is not a container (load() skips
@@ -155,6 +155,13 @@ export class ContainerManager {
     });
     await this.emit('container.create', config);
     return { config, state: { status: 'created', restartCount: 0 } };
+  }
+
+  /** `user` (name or id, with an optional group) through the container's /etc/passwd and /etc/group. */
+  private async resolveUserIn(id: string, chainIds: string[], user: string): Promise<ResolvedUser> {
+    const readFile = (p: string) => this.deps.rootfs.readFile(id, chainIds, p);
+    const [passwd, group] = await Promise.all([readFile('/etc/passwd'), readFile('/etc/group')]);
+    return resolveUser(user, passwd, group);
   }
 
   /** With a run dir, the rootfs's mount point goes there, and the stubs of the /etc files beside. */
@@ -179,9 +186,7 @@ export class ContainerManager {
     }
     mkdirSync(dir.bundle, { recursive: true, mode: 0o700 });
     const rootfs = await this.deps.rootfs.prepare(config.id, image.chainIds, { volatile: config.autoRemove, ...this.inRunDir(dir) });
-    const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
-    const [passwd, group] = await Promise.all([readFile('/etc/passwd'), readFile('/etc/group')]);
-    const user = resolveUser(config.user, passwd, group);
+    const user = await this.resolveUserIn(config.id, image.chainIds, config.user);
     const etcFiles = {
       hostname: path.join(dir.bundle, 'hostname'),
       hosts: path.join(dir.bundle, 'hosts'),
@@ -450,8 +455,7 @@ export class ContainerManager {
       throw new BerthError('failed-precondition', `Container ${config.name} is ${state.status}; exec needs a running container. Start it with \`berth start ${config.name}\`.`);
     }
     const image = await this.imageById(config.imageId);
-    const readFile = (p: string) => this.deps.rootfs.readFile(config.id, image.chainIds, p);
-    const user = resolveUser(options.user ?? config.user, await readFile('/etc/passwd'), await readFile('/etc/group'));
+    const user = await this.resolveUserIn(config.id, image.chainIds, options.user ?? config.user);
     const spec = buildSpec({
       config: { ...config, cmd: options.cmd, entrypoint: [], env: mergeEnv(config.env, options.env), workingDir: options.workingDir || config.workingDir, tty: options.tty ?? false, privileged: options.privileged || config.privileged },
       user,
