@@ -37,6 +37,12 @@ export function errnoCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** EACCES or EPERM: the caller may not touch the file (rootless: not as this user). */
+export function isPermissionDenied(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 export const notFound = (message: string, cause?: unknown) => new BerthError('not-found', message, { cause });
 export const invalidArgument = (message: string, cause?: unknown) => new BerthError('invalid-argument', message, { cause });
 export const conflict = (message: string, cause?: unknown) => new BerthError('conflict', message, { cause });

@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs';
 import { errnoCode } from '../errors';
-import { isIdentity, toContainer } from '../idmap';
+import { toContainer } from '../idmap';
 import { layersDir } from '../layer/layer';
 import type { LayerContext } from '../layer/layer-store';
 import type { FileStats } from '../layer/tree-agent';
@@ -45,7 +45,7 @@ export class LayerFiles {
     try {
       return fs.lstatSync(hostPath, { throwIfNoEntry: false });
     } catch (err) {
-      if (!this.refused(err)) throw err;
+      if (!this.reader.refused(err)) throw err;
     }
     // Refused: a directory on the way may not be searched. Its parent's listing has every
     // sibling's stat too, and a private directory is usually copied whole.
@@ -72,11 +72,6 @@ export class LayerFiles {
   /** Ends the agent, if one was started. */
   close(): void {
     this.reader.close();
-  }
-
-  private refused(err: unknown): boolean {
-    const code = errnoCode(err);
-    return (code === 'EACCES' || code === 'EPERM') && !isIdentity(this.ctx.idMap);
   }
 
   private rel(hostPath: string): string {

@@ -23,7 +23,7 @@
  * may not touch either: rootless, one owned by an id outside the user's mapped ranges).
  */
 import { Readable } from 'node:stream';
-import { BerthError, errnoCode, isBerthError } from '../errors';
+import { BerthError, errnoCode, isBerthError, isPermissionDenied } from '../errors';
 import { type IdMap, isIdentity, toContainer } from '../idmap';
 import type { PrivilegedFs } from '../layer/layer';
 import type { LayerContext } from '../layer/layer-store';
@@ -396,7 +396,7 @@ export class ContainerFs {
     if (isBerthError(err)) return err;
     const code = errnoCode(err);
     const where = (err as { path?: string }).path ? ` (${(err as { path: string }).path.replace(/^\/proc\/self\/fd\/\d+\//, '')})` : '';
-    if (code === 'EACCES' || code === 'EPERM') {
+    if (isPermissionDenied(err)) {
       const why = isIdentity(this.deps.idMap)
         ? ''
         : " Rootless Berth is the container's root user over the ids mapped to you (/etc/subuid and /etc/subgid); a file whose owner is outside them is out of its reach. Change its owner inside the container.";

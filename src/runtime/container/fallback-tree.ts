@@ -9,7 +9,7 @@
  * Handles carry the directory's path from the container's root, which is what the agent
  * works with: both trees show the same container, so a path means the same to each.
  */
-import { errnoCode } from '../errors';
+import { isPermissionDenied as refused } from '../errors';
 import type { IdMap } from '../idmap';
 import { childPath } from '../snapshot/merged-view';
 import type { AgentTree } from './agent-tree';
@@ -20,10 +20,6 @@ import type { Step } from './path-resolver';
 export interface Handle<D> {
   plain?: D;
   path: string;
-}
-
-function refused(err: unknown): boolean {
-  return errnoCode(err) === 'EACCES' || errnoCode(err) === 'EPERM';
 }
 
 export class FallbackTree<D> implements ReadTree<Handle<D>> {

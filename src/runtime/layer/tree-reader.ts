@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoCode, invalidArgument } from '../errors';
+import { invalidArgument, isPermissionDenied } from '../errors';
 import { isIdentity } from '../idmap';
 import type { LayerContext } from './layer-store';
 import { type FileStats, type TreeAgent, type TreeDirEntry, byName } from './tree-agent';
@@ -45,10 +45,9 @@ export class TreeReader {
     private readonly ctx: Pick<LayerContext, 'idMap' | 'privileged'>,
   ) {}
 
-  /** Rootless Node was refused what the container's root may do. */
-  private refused(err: unknown): boolean {
-    const code = errnoCode(err);
-    return (code === 'EACCES' || code === 'EPERM') && !isIdentity(this.ctx.idMap);
+  /** Rootless Node was refused what the container's root may do: the agent's turn. */
+  refused(err: unknown): boolean {
+    return isPermissionDenied(err) && !isIdentity(this.ctx.idMap);
   }
 
   private through(): Promise<TreeAgent> {
