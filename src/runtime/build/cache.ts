@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { errnoCode } from '../errors';
-import { chainIds, layerDir } from '../layer/layer';
+import { chainIds, layerMetaPath } from '../layer/layer';
 import type { FileStats } from '../layer/tree-agent';
 import type { LocalContentStore } from '../store/content-store';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic';
@@ -84,7 +84,7 @@ export class BuildCache {
     } catch {
       return undefined;
     }
-    const wanted = [...state.layers.map((l) => this.content.blobPath(l.digest)), ...chainIds(state.config.rootfs.diff_ids).map((c) => path.join(layerDir(this.root, c as Digest), 'layer.json'))];
+    const wanted = [...state.layers.map((l) => this.content.blobPath(l.digest)), ...chainIds(state.config.rootfs.diff_ids).map((c) => layerMetaPath(this.root, c as Digest))];
     for (const file of wanted) {
       if (this.present.has(file)) continue;
       if (!fs.existsSync(file)) return undefined;

@@ -98,9 +98,14 @@ export function layerFsDir(root: string, chainId: Digest): string {
   return path.join(layerDir(root, chainId), 'fs');
 }
 
+/** A layer's record, written last: the layer is complete when it exists. */
+export function layerMetaPath(root: string, chainId: Digest): string {
+  return path.join(layerDir(root, chainId), 'layer.json');
+}
+
 export async function hasLayer(root: string, chainId: Digest): Promise<boolean> {
   try {
-    await fs.access(path.join(layerDir(root, chainId), 'layer.json'));
+    await fs.access(layerMetaPath(root, chainId));
     return true;
   } catch {
     return false;
@@ -108,7 +113,7 @@ export async function hasLayer(root: string, chainId: Digest): Promise<boolean> 
 }
 
 export async function readLayerMeta(root: string, chainId: Digest): Promise<LayerMeta | undefined> {
-  return readJsonOr<LayerMeta | undefined>(path.join(layerDir(root, chainId), 'layer.json'), undefined);
+  return readJsonOr<LayerMeta | undefined>(layerMetaPath(root, chainId), undefined);
 }
 
 /** Chain ids of every complete extracted layer. */
