@@ -23,13 +23,18 @@ export function sniffCompression(head: Uint8Array): Compression | 'xz' | 'bzip2'
 async function peek(iterator: AsyncIterator<Uint8Array>, n: number): Promise<{ head: Buffer; done: boolean }> {
   const parts: Buffer[] = [];
   let have = 0;
+  let done = false;
   while (have < n) {
     const next = await iterator.next();
-    if (next.done) return { head: Buffer.concat(parts), done: true };
+    if (next.done) {
+      done = true;
+      break;
+    }
     parts.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
     have += next.value.byteLength;
   }
-  return { head: Buffer.concat(parts), done: false };
+  // Usually the first chunk is enough: passed on as it is, not copied (it may be 1 MiB).
+  return { head: parts.length === 1 ? parts[0] : Buffer.concat(parts), done };
 }
 
 async function* rest(head: Buffer, iterator: AsyncIterator<Uint8Array>, done: boolean): AsyncGenerator<Uint8Array> {
