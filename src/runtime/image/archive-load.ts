@@ -202,24 +202,34 @@ export async function commitCandidate(c: Candidate, what: string, deps: LoadDeps
   // One lease update for all this image will name: each blob and layer taking the store
   // lock and rewriting the lease file on its own made up much of a small load's commit.
   await lease.add({ digests: [config.digest, sha256Digest(manifestBytes), ...blobs.map((b) => b.digest)], chainIds: chains });
-  for (const [i, layer] of c.layers.entries()) {
-    const member = layer.member;
-    if (member.kind === 'data') await deps.content.writeBlob(member.data, { lease });
-    const parent = chains[i - 1];
-    const staged = member.kind === 'blob' ? member.staged : undefined;
-    if (staged) {
-      // Used once: a second image with the same layer finds it committed.
-      (member as { staged?: unknown }).staged = undefined;
-      await commitLayer(staged, deps.layers, chains[i], parent, lease);
-    } else {
-      // The store's stream fails unless it hashes to the blob's digest, so extraction need not hash a plain tar again.
-      const digest = blobs[i].digest;
-      await extractLayer(() => deps.content.createReadStream(digest), deps.layers, { chainId: chains[i], ...(parent && { parent }), expectedDiffId: diffIds[i], lease, what: layer.where, sourceDigest: () => digest });
+  const commitLayers = async () => {
+    for (const [i, layer] of c.layers.entries()) {
+      const member = layer.member;
+      if (member.kind === 'data') await deps.content.writeBlob(member.data, { lease });
+      const parent = chains[i - 1];
+      const staged = member.kind === 'blob' ? member.staged : undefined;
+      if (staged) {
+        // Used once: a second image with the same layer finds it committed.
+        (member as { staged?: unknown }).staged = undefined;
+        await commitLayer(staged, deps.layers, chains[i], parent, lease);
+      } else {
+        // The store's stream fails unless it hashes to the blob's digest, so extraction need not hash a plain tar again.
+        const digest = blobs[i].digest;
+        await extractLayer(() => deps.content.createReadStream(digest), deps.layers, { chainId: chains[i], ...(parent && { parent }), expectedDiffId: diffIds[i], lease, what: layer.where, sourceDigest: () => digest });
+      }
     }
-  }
-  await deps.content.writeBlob(c.configBytes, { lease });
-  const manifest = await deps.content.writeBlob(manifestBytes, { lease });
+  };
+  // Independent until refs.json names them (all under the lease), so their fsyncs overlap.
+  const [, , manifest] = await allSettledOrThrow([commitLayers(), deps.content.writeBlob(c.configBytes, { lease }), deps.content.writeBlob(manifestBytes, { lease })] as const);
   return { id: config.digest, manifestDigest: manifest.digest, names: c.names };
+}
+
+/** Promise.all that, on a failure, still waits for the others (the caller cleans up after them). */
+async function allSettledOrThrow<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** A layer member as a blob: stored already, or (kept in memory) still to be written. */

@@ -4,20 +4,24 @@
  * The temp name carries pid + random so concurrent writers never share one.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const syncFd = promisify(fsync);
 
 export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** Opens and closes synchronously (microseconds); only the fsync, which waits for the disk, goes to the thread pool. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await handle.sync();
+    await syncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
