@@ -16,12 +16,9 @@
  * modes and times are applied last, deepest first, so a read-only directory in the tar
  * cannot stop its own contents from being written and times are not bumped afterwards.
  *
- * Directories, hard links and big files are made with synchronous calls: each is
- * microseconds, and the event loop still turns at every input chunk, so the host stays
- * responsive while extraction runs several times faster than with one awaited thread-pool
- * round trip per call. Leaves (symlinks, files up to 1 MiB) are queued on the thread pool
- * without waiting (./leaf-writer.ts), so their inodes are made on other cores while this
- * one parses on; what depends on a leaf waits for the queue. For the same reason
+ * File system calls are synchronous on purpose: each is microseconds, and the event loop
+ * still turns at every input chunk, so the host stays responsive while extraction runs
+ * several times faster than with one thread-pool round trip per call. For the same reason
  * a file is created with its permission bits (no fchmod unless the umask or a set-id bit
  * needs one), and an uncompressed layer whose caller hashes the raw stream anyway
  * (`sourceDigest`) is not hashed a second time for its diff id.
@@ -35,7 +32,6 @@ import type { Digest } from '../store/digest';
 import { type Compression, decompress } from './decompress';
 import type { PrivilegedFs } from './layer';
 import { type IndexEntryType, LayerIndexBuilder } from './layer-index';
-import { type LeafAttrs, LeafWriter } from './leaf-writer';
 import { type TarEntry, type TarHeader, readTar } from './tar';
 
 export const WHITEOUT_PREFIX = '.wh.';
@@ -77,8 +73,6 @@ type Kind = 'd' | 'f' | 'l' | 'w' | 'x';
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW;
 const OPEN_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW;
 const PERMISSION_BITS = 0o777;
-/** Files up to this size are gathered and written by the LeafWriter; bigger ones stream. */
-const LEAF_FILE_MAX = 1 << 20;
 
 let umaskBits: number | undefined;
 
@@ -127,7 +121,6 @@ class Extraction {
   readonly dirAttrs = new Map<string, TarHeader>();
   readonly skipped: string[] = [];
   readonly unmapped: string[] = [];
-  readonly leaves = new LeafWriter();
   private readonly rootless: boolean;
   private readonly asRoot: boolean;
   private readonly umask: number;
@@ -162,13 +155,11 @@ class Extraction {
   }
 
   /** Clears whatever this layer already has at `rel` (unless both are directories). */
-  async replace(rel: string, incoming: Kind): Promise<void> {
+  replace(rel: string, incoming: Kind): void {
     const kind = this.kinds.get(rel);
     if (kind === undefined) return;
     if (kind === 'd' && incoming === 'd') return;
     if (rel === '') throw refuse(this.o.what, '.', 'replaces the layer root with a non-directory');
-    // What is there (or below it) may still be in the making.
-    await this.leaves.drain();
     if (kind === 'w') this.whiteouts.delete(rel);
     else fs.rmSync(this.abs(rel), { recursive: true, force: true });
     this.kinds.delete(rel);
@@ -180,27 +171,21 @@ class Extraction {
     }
   }
 
-  /**
-   * The owner to give `rel` directly (container ids are host ids), or undefined: none
-   * needed, or (rootless) recorded for the helper, or unmapped.
-   */
-  owner(rel: string, h: TarHeader, isLink: boolean): { uid: number; gid: number } | undefined {
-    if (!this.rootless) return h.uid === 0 && h.gid === 0 && this.asRoot ? undefined : { uid: h.uid, gid: h.gid };
-    if (h.uid === 0 && h.gid === 0) return undefined;
+  owner(rel: string, h: TarHeader, isLink: boolean, fd?: number): void {
+    if (!this.rootless) {
+      if (h.uid === 0 && h.gid === 0 && this.asRoot) return;
+      if (fd !== undefined) fs.fchownSync(fd, h.uid, h.gid);
+      else if (isLink) fs.lchownSync(this.abs(rel), h.uid, h.gid);
+      else fs.chownSync(this.abs(rel), h.uid, h.gid);
+      return;
+    }
+    if (h.uid === 0 && h.gid === 0) return;
     const { uidMappings, gidMappings } = this.o.idMap;
     if (toHost(uidMappings, h.uid) === undefined || toHost(gidMappings, h.gid) === undefined) {
       this.unmapped.push(`${rel} (${h.uid}:${h.gid})`);
-      return undefined;
+      return;
     }
     this.records.push(`chown ${h.uid} ${h.gid} ${(isLink ? 0o777 : h.mode).toString(8)} ${recordPath(rel)}`);
-    return undefined;
-  }
-
-  /** A regular file's attributes after its creation with its permission bits (see file()). */
-  fileAttrs(rel: string, h: TarHeader): LeafAttrs {
-    const owner = this.owner(rel, h, false);
-    const chmod = h.mode & ~PERMISSION_BITS || h.mode & this.umask ? h.mode : undefined;
-    return { ...(owner && { owner }), ...(chmod !== undefined && { chmod }), mtime: h.mtime };
   }
 
   xattrs(rel: string, h: TarHeader): void {
@@ -222,90 +207,75 @@ class Extraction {
     if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(rel, base, h);
     if (rel !== '') this.parents(rel, h.name);
     switch (h.type) {
-      case 'directory': {
-        await this.replace(rel, 'd');
+      case 'directory':
+        this.replace(rel, 'd');
         if (!this.kinds.has(rel)) {
           fs.mkdirSync(this.abs(rel), 0o700);
           this.kinds.set(rel, 'd');
         }
         this.dirAttrs.set(rel, h);
-        const owner = this.owner(rel, h, false);
-        if (owner) fs.chownSync(this.abs(rel), owner.uid, owner.gid);
+        this.owner(rel, h, false);
         this.xattrs(rel, h);
         return this.record(rel, 'd', h);
-      }
       case 'file':
         return this.file(rel, e);
-      case 'symlink': {
-        await this.replace(rel, 'l');
-        await this.leaves.room();
-        const owner = this.owner(rel, h, true);
-        this.leaves.symlink(h.linkname, this.abs(rel), { ...(owner && { owner }), mtime: h.mtime });
+      case 'symlink':
+        this.replace(rel, 'l');
+        fs.symlinkSync(h.linkname, this.abs(rel));
         this.kinds.set(rel, 'l');
+        this.owner(rel, h, true);
+        fs.lutimesSync(this.abs(rel), h.mtime, h.mtime);
         return this.record(rel, 'l', h, h.linkname);
-      }
       case 'link':
         return this.hardlink(rel, h);
       default:
-        await this.replace(rel, 'x');
+        this.replace(rel, 'x');
         this.skipped.push(`${rel} (${h.type})`);
         return this.record(rel, h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p', h);
     }
   }
 
-  /**
-   * A regular file, created with its final permission bits at once (whoever may read it
-   * complete may read it half written); set-id bits wait for the fchmod after the chown,
-   * which would clear them. Small files go to the LeafWriter; big ones stream from here.
-   */
   private async file(rel: string, e: TarEntry): Promise<void> {
     const h = e.header;
-    await this.replace(rel, 'f');
-    if (h.size <= LEAF_FILE_MAX) {
-      const body: Buffer[] = [];
-      for await (const piece of e.body()) body.push(piece);
-      await this.leaves.room();
-      this.leaves.file(this.abs(rel), OPEN_NEW, h.mode & PERMISSION_BITS, body, this.fileAttrs(rel, h));
-    } else {
-      const fd = fs.openSync(this.abs(rel), OPEN_NEW, h.mode & PERMISSION_BITS);
-      try {
-        for await (const piece of e.body()) {
-          let off = 0;
-          while (off < piece.length) off += fs.writeSync(fd, piece, off);
-        }
-        const attrs = this.fileAttrs(rel, h);
-        if (attrs.owner) fs.fchownSync(fd, attrs.owner.uid, attrs.owner.gid);
-        if (attrs.chmod !== undefined) fs.fchmodSync(fd, attrs.chmod);
-        fs.futimesSync(fd, h.mtime, h.mtime);
-      } finally {
-        fs.closeSync(fd);
+    this.replace(rel, 'f');
+    // Its final permission bits at once (whoever may read it complete may read it half
+    // written); set-id bits wait for the fchmod after the chown, which would clear them.
+    const fd = fs.openSync(this.abs(rel), OPEN_NEW, h.mode & PERMISSION_BITS);
+    try {
+      for await (const piece of e.body()) {
+        let off = 0;
+        while (off < piece.length) off += fs.writeSync(fd, piece, off);
       }
+      this.owner(rel, h, false, fd);
+      if (h.mode & ~PERMISSION_BITS || h.mode & this.umask) fs.fchmodSync(fd, h.mode);
+      fs.futimesSync(fd, h.mtime, h.mtime);
+    } finally {
+      fs.closeSync(fd);
     }
     this.kinds.set(rel, 'f');
     this.xattrs(rel, h);
     this.record(rel, 'f', h);
   }
 
-  private async hardlink(rel: string, h: TarHeader): Promise<void> {
+  private hardlink(rel: string, h: TarHeader): void {
     const target = entryPath(h.linkname, this.o.what, 'hard-link target');
     const kind = this.kinds.get(target);
     if (kind !== 'f' && kind !== 'l') {
       throw refuse(this.o.what, h.name, `is a hard link to '${h.linkname}', which ${kind === undefined ? 'this layer has not extracted before it' : 'is not a regular file or link'}`);
     }
     if (target === rel) return this.record(rel, 'h', h, target);
-    await this.replace(rel, kind);
-    await this.leaves.drain(); // the target may still be in the making
+    this.replace(rel, kind);
     fs.linkSync(this.abs(target), this.abs(rel));
     this.kinds.set(rel, kind);
     this.record(rel, 'h', h, target);
   }
 
-  private async whiteout(rel: string, base: string, h: TarHeader): Promise<void> {
+  private whiteout(rel: string, base: string, h: TarHeader): void {
     const dir = rel.slice(0, Math.max(0, rel.length - base.length - 1));
     if (dir !== '') this.parents(`${dir}/x`, h.name);
     if (base === OPAQUE_MARKER) {
       if (this.kinds.get(dir) !== 'd') {
-        await this.replace(dir, 'd');
+        this.replace(dir, 'd');
         fs.mkdirSync(this.abs(dir), 0o755);
         this.kinds.set(dir, 'd');
       }
@@ -316,7 +286,7 @@ class Extraction {
     const name = base.slice(WHITEOUT_PREFIX.length);
     if (name === '' || name === '.' || name === '..') throw refuse(this.o.what, h.name, `is a whiteout of '${name}', which is not a file name`);
     const victim = dir ? `${dir}/${name}` : name;
-    await this.replace(victim, 'w');
+    this.replace(victim, 'w');
     this.kinds.set(victim, 'w');
     this.whiteouts.add(victim);
     this.record(victim, 'w', h);
@@ -368,16 +338,9 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, options: App
     counter,
   );
   const x = new Extraction(options);
-  try {
-    for await (const entry of readTar(plain)) {
-      options.signal?.throwIfAborted();
-      await x.entry(entry);
-    }
-    await x.leaves.drain();
-  } catch (err) {
-    // The caller removes the target next: nothing may still be writing into it.
-    await x.leaves.settle();
-    throw err;
+  for await (const entry of readTar(plain)) {
+    options.signal?.throwIfAborted();
+    await x.entry(entry);
   }
   x.finishDirs();
   const records = x.fixupRecords();

@@ -2,8 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { describe, it, mock } from 'node:test';
-import nodeFs = require('node:fs');
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isBerthError } from '../../../src/runtime/errors';
 import { type IdMap, currentIdMap } from '../../../src/runtime/idmap';
@@ -139,73 +138,6 @@ describe('applyLayer', () => {
     assert.equal(privileged.fixups[0].request.userxattr, true);
     assert.deepEqual(privileged.fixups[0].request.uidMappings, ROOTLESS_MAP.uidMappings);
     assert.deepEqual(privileged.records, ['chown 1001 1001 755 .', 'chown 1000 1000 700 home/u'], 'the layer root is \'.\'');
-  });
-});
-
-describe('applyLayer creating leaves while it parses', () => {
-  it('gives every leaf its content, mode, owner and time however many are in flight, and orders what depends on one', async () => {
-    const owned = process.getuid!() === 0 ? { uid: 1000, gid: 1000 } : {};
-    const linksIn = (dir: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${dir}/l${i}`, type: 'symlink' as const, linkname: 'busybox', mtime: new Date((1_600_000_000 + i) * 1000), ...owned }));
-    const links = [...linksIn('bin', 300), ...linksIn('sbin', 100)];
-    // 24 files of 700 KiB: more bytes than may be in flight at once.
-    const big = Array.from({ length: 24 }, (_, i) => ({ name: `data/f${i}`, body: Buffer.alloc(700 << 10, i), mode: 0o640 }));
-    const streamed = Buffer.alloc(3 << 20, 9); // above the size gathered for the thread pool
-    const tarData = await packTar([
-      { name: 'bin', type: 'directory' },
-      { name: 'bin/busybox', body: 'ELF', mode: 0o4755, ...owned },
-      { name: 'bin/hard', type: 'link', linkname: 'bin/busybox' }, // to a file likely still in the making
-      { name: 'bin/r', type: 'symlink', linkname: 'busybox' },
-      { name: 'bin/r', body: 'now a file' }, // replacing a link likely still in the making
-      { name: 'bin/s', body: 'a file' },
-      { name: 'bin/s', type: 'symlink', linkname: 'r' }, // and the reverse
-      ...links.slice(0, 300),
-      ...big,
-      { name: 'data/streamed', body: streamed },
-      { name: 'bin', type: 'directory', mode: 0o555 },
-      { name: 'sbin', type: 'directory', mode: 0o755 },
-      ...links.slice(300), // the last entries: still in flight when the tar ends
-    ]);
-    // Every leaf is created 10 ms late, so whatever depends on one finds it still in flight.
-    const late = <K extends 'symlink' | 'open'>(name: K) => {
-      const real = nodeFs[name] as (...args: unknown[]) => void;
-      mock.method(nodeFs, name, (...args: unknown[]) => setTimeout(() => real(...args), 10));
-    };
-    late('symlink');
-    late('open');
-    let fsDir: string;
-    try {
-      ({ fsDir } = await extract(tarData));
-    } finally {
-      mock.restoreAll();
-    }
-    for (const link of links) {
-      const file = path.join(fsDir, link.name);
-      assert.equal(await fs.readlink(file), 'busybox');
-      const stat = await fs.lstat(file);
-      assert.equal(stat.mtimeMs, link.mtime.getTime(), `time of ${link.name}`);
-      if (owned.uid !== undefined) assert.equal(stat.uid, owned.uid, `owner of ${link.name}`);
-    }
-    for (const file of big) {
-      assert.ok((await fs.readFile(path.join(fsDir, file.name))).equals(file.body), `content of ${file.name}`);
-      assert.equal((await fs.stat(path.join(fsDir, file.name))).mode & 0o7777, 0o640);
-    }
-    assert.ok((await fs.readFile(path.join(fsDir, 'data/streamed'))).equals(streamed));
-    assert.equal(await fs.readFile(path.join(fsDir, 'bin/r'), 'utf8'), 'now a file');
-    assert.equal(await fs.readlink(path.join(fsDir, 'bin/s')), 'r');
-    const [hard, busybox] = await Promise.all([fs.stat(path.join(fsDir, 'bin/hard')), fs.stat(path.join(fsDir, 'bin/busybox'))]);
-    assert.equal(hard.ino, busybox.ino);
-    assert.equal(busybox.mode & 0o7777, 0o4755, 'the set-uid bit survives the chown');
-    assert.equal((await fs.stat(path.join(fsDir, 'bin'))).mode & 0o7777, 0o555);
-    for (const dir of ['bin', 'sbin']) assert.equal((await fs.stat(path.join(fsDir, dir))).mtimeMs, 1_700_000_000_000, `no leaf lands in ${dir} after its times are set`);
-  });
-
-  it('fails the layer when creating a leaf fails, and nothing is written after the cleanup', async () => {
-    const root = path.join(await tempDir(), 'root');
-    const tooLong = `bin/${'x'.repeat(300)}`; // a component over NAME_MAX: only the kernel says no
-    const leaves = Array.from({ length: 200 }, (_, i) => ({ name: `bin/l${i}`, type: 'symlink' as const, linkname: 'busybox' }));
-    await assert.rejects(extract(await packTar([...leaves.slice(0, 100), { name: tooLong, type: 'symlink', linkname: 'busybox' }, ...leaves.slice(100)]), { root }), /ENAMETOOLONG/);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(await fs.readdir(path.join(root, 'layers')), []);
   });
 });
 
