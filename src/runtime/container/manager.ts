@@ -123,7 +123,9 @@ export class ContainerManager {
     };
     signalNumber(config.stopSignal); // validates early: a bad --stop-signal fails at create
     for (const m of config.mounts) {
-      if (m.type === 'bind' && !(await fs.stat(m.source ?? '').catch(() => undefined))) {
+      // Only a path known to be missing is refused: one this process may not look into
+      // (rootless, a stage's private file in the store) is the helper's to mount.
+      if (m.type === 'bind' && (await fs.stat(m.source ?? '').then(() => false, (err) => ['ENOENT', 'ENOTDIR'].includes(errnoCode(err) ?? '')))) {
         throw invalidArgument(`Bind mount source "${m.source}" does not exist on the host. Create it first, or fix the path in -v/--mount.`);
       }
     }
