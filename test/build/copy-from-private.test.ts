@@ -4,8 +4,8 @@
  * mode-000 file. Rootless, Node can read none of the files below the private directory
  * (they belong to subordinate ids), nor the mode-000 one: the build reads them, digests
  * and copies, through the helper's tree agent. The copies are what Docker makes: the same
- * content, modes and times, the source's owners (container ids) unless --chown. Root
- * and rootless.
+ * content, modes and times, the source's owners (container ids) unless --chown; and so
+ * are the copies a RUN --mount=type=bind,from= gets. Root and rootless.
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -77,6 +77,34 @@ describe('berth build: COPY --from of files a stage keeps private', () => {
     const again = await buildWith(store, makeContext({}), { dockerfile });
     assert.deepEqual(again.ran, []);
     assert.equal(again.id, first.id);
+  });
+
+  it('gives RUN --mount=type=bind,from= copies of them with the same owners, modes and times', async () => {
+    // A directory (spread over the stage's layers) and a writable file are copies; a
+    // read-only file is the layer's own.
+    const show = "for p in $(find /m | sort); do stat -c '%n %u:%g %a %F' $p; done > /seen; stat -c '%Y' /m/f >> /seen; cat /m/f >> /seen";
+    const dockerfile = [
+      MAKE,
+      `FROM ${IMAGE}`,
+      `RUN --mount=type=bind,from=make,source=/data,target=/m ${show}`,
+      "RUN --mount=type=bind,from=make,source=/data/f,target=/one,rw stat -c '%u:%g %a %Y' /one >> /seen && echo changed > /one",
+      "RUN --mount=type=bind,from=make,source=/data/f,target=/one stat -c '%u:%g %a' /one >> /seen && cat /one >> /seen",
+      '',
+    ].join('\n');
+    const { id } = await buildWith(store, makeContext({}), { dockerfile });
+    assert.equal(await runIn(store, id, 'cat /seen'), [
+      '/m 1000:1000 700 directory',
+      '/m/f 1000:1000 600 regular file',
+      '/m/link 1001:1002 777 symbolic link',
+      '/m/sub 1000:1000 700 directory',
+      '/m/sub/g 1000:1000 644 regular file',
+      '1600000000',
+      'secret',
+      '1000:1000 600 1600000000',
+      '1000:1000 600',
+      'secret',
+      '',
+    ].join('\n'), 'a write to a writable bind stays in its copy');
   });
 
   it('copies them from an image', async () => {

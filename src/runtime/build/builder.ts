@@ -14,6 +14,7 @@ import { DOCKERFILE_LINES_LABEL, type DockerfileLines, type HistorySources, dock
 import type { ImageService } from '../image/image-service';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../image/platform';
 import { normalizeName } from '../image/reference';
+import { applyLayer } from '../layer/apply';
 import { chainIds } from '../layer/layer';
 import { packDirectory } from '../layer/pack';
 import { removeTree } from '../layer/layer-store';
@@ -22,13 +23,13 @@ import type { BuildEvent, BuildOptions, BuildResult, BuildState, Vertex } from '
 import { BuildLease } from './build-lease';
 import { BuildCache, cacheKey } from './cache';
 import { DEFAULT_PATH, DEFAULT_SHELL, type StageContext, applyConfigInstruction, commandArgs } from './config-step';
-import { copyLayer, planCopy, readSources } from './copy';
+import { copyLayer, fromSource, planCopy, readSources } from './copy';
 import { PathMatcher } from './dockerignore';
 import { LayerFiles } from './layer-files';
 import { buildModel, dockerfileError, type DockerfileModel, hasErrors, type Instruction, type Node, type Stage, type Step } from './dockerfile/dockerfile';
 import { addLayer, withConfig, writeImage, type WriterDeps } from './image-writer';
 import { StepRunner, hasBuildContainers } from './run-step';
-import { type SourceEntry, SourceTree } from './source-tree';
+import { SourceTree } from './source-tree';
 
 export interface BuilderDeps {
   paths: StorePaths;
@@ -206,7 +207,8 @@ class Session {
     await Promise.allSettled([...this.stages.values()]);
     await this.cache.flush().catch(() => undefined);
     this.layerFiles.close();
-    for (const t of this.temps) await fsp.rm(t, { recursive: true, force: true }).catch(() => undefined);
+    // Bind copies may hold files of subordinate ids (rootless): removeTree asks the helper then.
+    for (const t of this.temps) await removeTree(t, this.deps.images.layers).catch(() => undefined);
     await this.lease.release();
   }
 
@@ -487,24 +489,22 @@ class Session {
     // not reach the context: both get a private copy.
     if (!entry.stat.isDirectory() && readOnly) return entry.hostPath;
     if (from === undefined && readOnly) return entry.hostPath;
+    // The copy is made as a layer is, from a tar of the source read through the tree (a
+    // stage's private files are out of rootless Node's reach): the same owners (through the
+    // helper rootless), modes and times.
     const copy = await this.tempPath('bind');
-    // Read through the tree: a stage's private files are out of rootless Node's reach.
-    const copyFile = async (e: SourceEntry, to: string) => {
-      await fsp.writeFile(to, tree.read(e));
-      await fsp.chmod(to, e.stat.mode & 0o7777);
-    };
-    if (!entry.stat.isDirectory()) {
-      await copyFile(entry, copy);
-      return copy;
+    const fsDir = path.join(copy, 'fs');
+    fs.mkdirSync(fsDir, { recursive: true });
+    const entries = [await fromSource(tree, entry, entry.stat.isDirectory() ? '.' : 'file')];
+    if (entry.stat.isDirectory()) {
+      for (const e of await tree.below(entry.rel)) {
+        // Sockets and devices have no place in a copy (COPY refuses them; a bind skips them).
+        if (e.stat.isFile() || e.stat.isDirectory() || e.stat.isSymbolicLink()) entries.push(await fromSource(tree, e, e.rel.slice(entry.rel === '' ? 0 : entry.rel.length + 1)));
+      }
     }
-    fs.mkdirSync(copy, { recursive: true });
-    for (const e of await tree.below(entry.rel)) {
-      const to = path.join(copy, e.rel.slice(entry.rel === '' ? 0 : entry.rel.length + 1));
-      if (e.stat.isDirectory()) fs.mkdirSync(to, { recursive: true });
-      else if (e.stat.isSymbolicLink()) fs.symlinkSync(await tree.readlink(e), to);
-      else if (e.stat.isFile()) await copyFile(e, to);
-    }
-    return copy;
+    const { idMap, privileged } = this.deps.images.layers;
+    await applyLayer(copyLayer({ entries, archives: [] }), { target: fsDir, workDir: copy, idMap, privileged, what: `RUN --mount source '${source}'${from ? ` from ${from}` : ''}` });
+    return entry.stat.isDirectory() ? fsDir : path.join(fsDir, 'file');
   }
 }
 

@@ -209,7 +209,8 @@ function joinRel(dir: string, name: string): string {
   return dir === '' ? name : name === '' ? dir : `${dir}/${name}`;
 }
 
-async function fromSource(tree: SourceTree, e: SourceEntry, rel: string): Promise<LayerEntry> {
+/** A source entry as a layer entry at `rel`: its owner, mode and time, its body read through the tree. */
+export async function fromSource(tree: SourceTree, e: SourceEntry, rel: string): Promise<LayerEntry> {
   const base = { rel, mode: e.stat.mode & 0o7777, ...tree.owner(e), mtime: Math.floor(e.stat.mtimeMs / 1000), size: 0 };
   if (e.stat.isDirectory()) return { ...base, type: 'directory' };
   if (e.stat.isSymbolicLink()) return { ...base, type: 'symlink', linkname: await tree.readlink(e) };
