@@ -127,8 +127,13 @@ function context(io: CliIo, globalArgv: string[]): Context {
   let engine: Promise<CliEngine> | undefined;
   return {
     engine: () => (engine ??= io.openEngine(root)),
-    stdin: io.stdin,
-    stdout: io.stdout,
+    // Getters, so that only the verbs that use them make them (see main.ts).
+    get stdin() {
+      return io.stdin;
+    },
+    get stdout() {
+      return io.stdout;
+    },
     stderr: io.stderr,
     env: io.env,
     globalArgv,

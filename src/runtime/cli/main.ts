@@ -4,8 +4,15 @@ import { runCli } from './cli';
 
 async function main(): Promise<void> {
   const status = await runCli(process.argv.slice(2), {
-    stdin: process.stdin,
-    stdout: process.stdout,
+    // Made on first use: Node builds process.stdin and stdout as streams of their kind (a
+    // socket for a pipe, with net and readline behind it) at ~6 and ~3 ms, and most verbs
+    // never read stdin, some (`load -q`, `rm`…) never print.
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
     stderr: process.stderr,
     env: process.env,
     openEngine: (root) => Engine.open({ root }),
