@@ -80,3 +80,12 @@ export function detectCgroupSupport(root = MOUNT, asRoot = isRoot(), ownCgroup =
     note: missing.length === 0 ? '' : `cgroup v2: ${missing.join(', ')} not delegated to this user, so those limits are not applied. With systemd, \`systemctl --user\` sessions get memory, pids and cpu delegated (Delegate=yes).`,
   };
 }
+
+/** This boot of the host (empty when /proc does not say). */
+export function currentBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}

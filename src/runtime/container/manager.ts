@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BerthError, conflict, errnoCode, failedPrecondition, invalidArgument } from '../errors';
 import { EventLog } from '../event-log';
+import { currentBootId } from '../host';
 import { ContainerEventType } from '../events';
 import { StorePaths } from '../paths';
 import { writeJsonAtomicSync } from '../store/atomic';
@@ -25,7 +26,7 @@ import { IdMapping } from './oci-spec';
 import { AttachStreams, HelperPort, ImagePort, PrepareOptions, RootfsPort, RunnableImage } from './ports';
 import { signalNumber } from './signals';
 import { buildSpec, effectiveProcess, hasLimits, mergeEnv, ResolvedUser } from './spec-builder';
-import { ContainerDir, ContainerStateStore, currentBootId, processStartTime } from './state-store';
+import { ContainerDir, ContainerStateStore, processStartTime } from './state-store';
 import { resolveUser } from './user';
 
 export interface ManagerDeps {

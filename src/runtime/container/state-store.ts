@@ -11,6 +11,7 @@ import * as fs from 'node:fs/promises';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, errnoCode } from '../errors';
+import { currentBootId } from '../host';
 import { WriteOptions, writeJsonAtomic, writeJsonAtomicSync } from '../store/atomic';
 import { Container, ContainerConfig, RuntimeState } from './container';
 import { NameIndex } from './name-index';
@@ -26,14 +27,6 @@ export interface ExitRecord {
   signal?: string | null;
   finishedAt: string;
   oomKilled?: boolean;
-}
-
-export function currentBootId(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return '';
-  }
 }
 
 export function processStartTime(pid: number): string | undefined {
