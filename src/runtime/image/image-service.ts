@@ -33,6 +33,7 @@ import { ImageCatalog } from './catalog';
 import { type ImageConfigChanges, createImage } from './create';
 import { type GcResult, collectGarbage } from './gc';
 import type { Image } from './image';
+import { ensureLayersIntact } from './layer-repair';
 import { familiarName, isReference, normalizeName } from './reference';
 import { history, inspectView, summary } from './views';
 
@@ -81,6 +82,7 @@ export class ImageService implements ImagePort {
 
   async resolveForRun(ref: string): Promise<RunnableImage> {
     const { image, refs } = await this.catalog.resolve(ref);
+    await ensureLayersIntact(image, this);
     const c = image.config.config ?? {};
     const named = isReference(ref) && refs.names[normalizeName(ref)] === image.manifestDigest;
     return {

@@ -95,6 +95,10 @@ export class LayerIndex {
     return this.file.types[i] as IndexEntryType;
   }
 
+  sizeAt(i: number): number {
+    return this.file.sizes[i];
+  }
+
   entry(i: number): IndexEntry {
     const f = this.file;
     const link = f.links[i];

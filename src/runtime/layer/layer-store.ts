@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { errnoCode, invalidArgument } from '../errors';
+import { currentBootId } from '../host';
 import type { IdMap } from '../idmap';
 import { fsyncDir, writeJsonAtomic } from '../store/atomic';
 import type { Digest } from '../store/digest';
@@ -126,7 +127,8 @@ export async function stageLayer(source: AsyncIterable<Uint8Array>, ctx: LayerCo
  */
 export async function commitLayer(staged: StagedLayer, ctx: LayerContext, chainId: Digest, parent: Digest | undefined, lease: Lease): Promise<void> {
   await lease.add({ chainIds: [chainId] });
-  const meta: LayerMeta = { chainId, diffId: staged.result.diffId, ...(parent && { parent }), size: staged.result.size };
+  const boot = currentBootId();
+  const meta: LayerMeta = { chainId, diffId: staged.result.diffId, ...(parent && { parent }), size: staged.result.size, ...(boot && { boot }) };
   let moved = false;
   try {
     if (await hasLayer(ctx.root, chainId)) return;

@@ -74,6 +74,10 @@ export interface LayerMeta {
   parent?: Digest;
   /** Bytes of the uncompressed tar. */
   size: number;
+  /** The host boot the layer was extracted in (./layer-check.ts). */
+  boot?: string;
+  /** Set once a later boot found every file whole (./layer-check.ts). */
+  intact?: boolean;
 }
 
 /** Chain ids of a stack of diff ids, bottom first (OCI image-spec "ChainID"). */
