@@ -12,6 +12,7 @@ import type { IdMapping } from '../container/oci-spec';
 import { BerthError, invalidArgument } from '../errors';
 import { DOCKERFILE_LINES_LABEL, type DockerfileLines, type HistorySources, dockerfileLinesLabel, readDockerfileLines } from '../image/dockerfile-lines';
 import type { ImageService } from '../image/image-service';
+import { ensureLayersIntact } from '../image/layer-repair';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../image/platform';
 import { normalizeName } from '../image/reference';
 import { applyLayer } from '../layer/apply';
@@ -63,6 +64,8 @@ export async function build(deps: BuilderDeps, options: BuildOptions): Promise<B
       throw new BerthError('not-found', `${location(file, s.from.image.range.start)}: FROM ${s.base}: no such image in this store. Load, import or pull it first.`, { cause: err });
     }));
   }
+  // RUN steps run on the base images' layers as containers do (see ensureLayersIntact).
+  for (const image of bases.values()) await ensureLayersIntact(image, deps.images);
   const model = buildModel(options.dockerfile, { buildArgs: options.buildArgs, defaultArgs, imageEnv: (ref) => withPath(bases.get(ref)?.config.config?.Env) });
   if (hasErrors(model.diagnostics)) throw dockerfileError(model.diagnostics, file);
 

@@ -4,11 +4,12 @@
  * `exec format error` after a power cut, which no re-pull repairs). What such a crash
  * leaves is made by hand here — the busybox binary truncated to nothing and the layer's
  * record from a boot gone by — and the next `berth run` must work: the layer is checked
- * at its first use in the new boot and extracted again from its blob. A whole layer is
- * checked once and left as it is.
+ * at its first use in the new boot and extracted again from its blob; so must a build on
+ * it. A whole layer is checked once and left as it is.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { currentBootId } from '../../../src/runtime/host';
@@ -60,5 +61,20 @@ describe('a layer the host went down under', () => {
     assert.equal(run.stdout, 'ok\n', run.stderr);
     assert.equal(fs.statSync(busybox).size, size);
     assert.equal(meta().boot, currentBootId(), 'extracted in this boot');
+  });
+
+  it('is extracted again before a build runs on it', async () => {
+    const size = fs.statSync(busybox).size;
+    fs.truncateSync(busybox, 0);
+    fromEarlierBoot();
+    const context = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-power-loss-'));
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${IMAGE}\nRUN echo built > /built\n`);
+    try {
+      const build = await store.cli(['build', '-q', '-t', 'power-loss:1', context]);
+      assert.equal(build.code, 0, build.stderr);
+      assert.equal(fs.statSync(busybox).size, size);
+    } finally {
+      fs.rmSync(context, { recursive: true, force: true });
+    }
   });
 });
