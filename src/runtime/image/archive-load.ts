@@ -225,7 +225,7 @@ export async function commitCandidate(c: Candidate, what: string, deps: LoadDeps
 }
 
 /** Promise.all that, on a failure, still waits for the others (the caller cleans up after them). */
-async function allSettledOrThrow<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+export async function allSettledOrThrow<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
   const results = await Promise.allSettled(promises);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;

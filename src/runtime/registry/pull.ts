@@ -14,7 +14,7 @@
 import type { Compression } from '../layer/decompress';
 import { BerthError } from '../errors';
 import { type ArchiveMember, storeAndStage } from '../image/archive-read';
-import { type Candidate, type LoadDeps, type LoadedImage, commitCandidate, removeLeaseTemps } from '../image/archive-load';
+import { type Candidate, type LoadDeps, type LoadedImage, allSettledOrThrow, commitCandidate, removeLeaseTemps } from '../image/archive-load';
 import type { Descriptor, Manifest } from '../image/image';
 import { INDEX_TYPES, MANIFEST_TYPES } from '../image/media-types';
 import { type Platform, formatPlatform, hostPlatform, platformMatches } from '../image/platform';
@@ -51,11 +51,7 @@ export async function pullImage(ref: Reference, client: RegistryClient, deps: Lo
       return { configBytes, config };
     });
     configured.catch((err: unknown) => stop.abort(err));
-    const [configResult, layersResult] = await Promise.allSettled([configured, fetchLayers(client, ref.path, manifest.layers, deps, lease, { ...options, signal })]);
-    if (configResult.status === 'rejected') throw configResult.reason;
-    if (layersResult.status === 'rejected') throw layersResult.reason;
-    const { configBytes, config } = configResult.value;
-    const members = layersResult.value;
+    const [{ configBytes, config }, members] = await allSettledOrThrow([configured, fetchLayers(client, ref.path, manifest.layers, deps, lease, { ...options, signal })] as const);
     const candidate: Candidate = {
       names: [name],
       manifestBytes: bytes,
