@@ -9,7 +9,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-const syncFd = promisify(fsync);
+/** fsync(2) of an open descriptor, on the thread pool. */
+export const syncFd = promisify(fsync);
 
 export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

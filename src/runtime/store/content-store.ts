@@ -3,14 +3,13 @@
  * the model and the role contracts this class implements).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsync, createReadStream as fsReadStream, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream as fsReadStream, openSync, rmSync, writeSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { promisify } from 'node:util';
 import { BerthError, errnoCode, invalidArgument, notFound } from '../errors';
 import { storePaths } from '../paths';
-import { fsyncDir } from './atomic';
+import { fsyncDir, syncFd } from './atomic';
 import { type Digest, digestHex } from './digest';
 import type { Lease } from './lease';
 import type { BlobInfo, ContentStore, IngestOptions } from './store';
@@ -212,7 +211,7 @@ export class BlobWriter {
   }
 
   async commit(): Promise<BlobInfo> {
-    await promisify(fsync)(this.fd);
+    await syncFd(this.fd);
     this.close();
     const digest: Digest = `sha256:${this.hash.digest('hex')}`;
     checkExpected(digest, this.size, this.options.expected);
